@@ -1,0 +1,61 @@
+/**
+ * Chapter 06: the closing handshake and failing the connection (RFC 6455 §7).
+ *
+ * A connection moves through four states, named as in the RFC and in the browser's WebSocket:
+ *
+ * ```
+ * CONNECTING --101 sent--> OPEN --close sent or received--> CLOSING --TCP closed--> CLOSED
+ * ```
+ *
+ * Either side may start the closing handshake by sending a close frame; the other answers with its
+ * own, after which neither sends data. The server closes the TCP connection first (§7.1.1) so the
+ * client, not the server, is left in TIME_WAIT. Failing the connection (§7.1.7) is the same exit
+ * taken on a protocol error: one close frame with the error's code, then the TCP close.
+ *
+ * These are pure decisions: the connection (wiring/connection.ts) applies them.
+ */
+import { ProtocolError } from '../wiring/errors.ts';
+import { CloseCode } from '../wiring/close-code.ts';
+import type { CloseInfo } from './close.ts';
+import { MAX_REASON_BYTES } from './close.ts';
+import { todo } from '../wiring/errors.ts';
+
+/** The four states of a connection (RFC 6455 §4.1, §7). */
+export const ReadyState = {
+  CONNECTING: 0,
+  OPEN: 1,
+  CLOSING: 2,
+  CLOSED: 3,
+} as const;
+
+export type ReadyState = (typeof ReadyState)[keyof typeof ReadyState];
+
+/** What to do when the peer's close frame arrives. */
+export interface CloseReply {
+  /** The close frame to send back, or null when ours was already sent. */
+  readonly reply: CloseInfo | null;
+  /** The state after it: CLOSING until the TCP connection is gone. */
+  readonly next: ReadyState;
+  /** Whether to close the TCP connection once the reply is written (the server closes first, §7.1.1). */
+  readonly closeTransport: boolean;
+}
+
+/**
+ * The answer to a close frame received in `state` (RFC 6455 §5.5.1): in OPEN, echo its code (an
+ * empty close is answered with an empty one) and close the TCP connection after; in CLOSING (we
+ * started), the handshake is complete: no reply, close the TCP connection.
+ */
+export function replyToClose(state: ReadyState, received: CloseInfo): CloseReply {
+  // TODO (see the chapter's README)
+  return todo('chapters/06-closing/closing-handshake.ts', 'replyToClose: echo the code when OPEN, nothing more when CLOSING; the server closes TCP either way');
+}
+
+/**
+ * The close frame that fails the connection for `error` (§7.1.7): a {@link ProtocolError} gives its
+ * own code and message (cut to {@link MAX_REASON_BYTES} UTF-8 bytes without splitting a character);
+ * anything else is 1011 with a generic reason that leaks nothing of the error.
+ */
+export function closeForError(error: unknown): CloseInfo {
+  // TODO (see the chapter's README)
+  return todo('chapters/06-closing/closing-handshake.ts', 'closeForError: ProtocolError → its code and message, anything else → 1011 "internal error"');
+}

@@ -1,0 +1,49 @@
+/**
+ * Chapter 07: reassembling fragmented messages (RFC 6455 §5.4) and checking text as it arrives.
+ *
+ * A message is one data frame with FIN set, or a text/binary frame with FIN clear followed by
+ * continuation frames, the last with FIN set. Control frames may come between fragments; they never
+ * reach the assembler (the connection answers them at once). The size limit applies to the whole
+ * message across its fragments (1009), and text is validated fragment by fragment (1007 fails fast).
+ */
+import { ProtocolError } from '../wiring/errors.ts';
+import { CloseCode } from '../wiring/close-code.ts';
+import type { Frame } from '../05-frames/frame.ts';
+import { Opcode } from '../05-frames/frame.ts';
+import { Utf8Validator } from './utf8.ts';
+import { todo } from '../wiring/errors.ts';
+
+/** A complete message. */
+export type Message =
+  | { readonly type: 'text'; readonly data: string }
+  | { readonly type: 'binary'; readonly data: Uint8Array };
+
+export interface AssemblerOptions {
+  /** Largest message in bytes, across all its fragments (default 64 MiB) → 1009. */
+  readonly maxMessageLength?: number;
+}
+
+/** Default largest message: 64 MiB. */
+export const DEFAULT_MAX_MESSAGE_LENGTH = 64 * 1024 * 1024;
+
+/** Turns a connection's data frames into messages. One instance per connection. */
+export class MessageAssembler {
+  constructor(readonly options: AssemblerOptions = {}) {}
+
+  /**
+   * Takes the next data frame (text, binary or continuation) and returns the message it completes,
+   * or null while the message is unfinished. Throws {@link ProtocolError}: 1002 for a continuation
+   * with nothing to continue or a new message inside an unfinished one, 1007 for invalid UTF-8 (as
+   * soon as the fragment shows it), 1009 past `maxMessageLength`.
+   */
+  push(frame: Frame): Message | null {
+    // TODO (see the chapter's README)
+    return todo('chapters/07-messages/assembler.ts', 'MessageAssembler.push: start, continue or finish a message; validate text fragment by fragment');
+  }
+
+  /** Whether a fragmented message is in progress. */
+  get inProgress(): boolean {
+    // TODO (see the chapter's README)
+    return todo('chapters/07-messages/assembler.ts', 'MessageAssembler.inProgress: true between a first fragment and its final one');
+  }
+}

@@ -1,0 +1,270 @@
+/**
+ * The connection: one state machine that calls every chapter's layer (sans-I/O).
+ *
+ * This file is the wiring, not an exercise. It never touches a socket: the socket glue feeds it the
+ * bytes it reads (`receive`) and tells it when the TCP connection is gone (`transportClosed`); the
+ * connection answers through its {@link ConnectionSink}: bytes to write, "close the TCP connection
+ * now", and events for the application. The same core could serve another runtime, and tests drive
+ * it with plain byte arrays.
+ *
+ * ```
+ * CONNECTING ──101 written──▶ OPEN ──close sent or received──▶ CLOSING ──TCP closed──▶ CLOSED
+ *      └────refused (4xx) or plain HTTP answered───────────────────────────────────────▲
+ * ```
+ *
+ * Every error thrown by a layer while reading is caught in exactly one place, {@link Connection.fail}:
+ * during the handshake it becomes an HTTP refusal, afterwards a close frame with the error's code
+ * (RFC 6455 §7.1.7), then the TCP close.
+ */
+import { ByteQueue } from '../02-http-head/byte-queue.ts';
+import type { HeadLimits, RequestHead } from '../02-http-head/request-head.ts';
+import { RequestHeadParser, defaultHeadLimits } from '../02-http-head/request-head.ts';
+import type { HttpResponse } from '../04-upgrade/handshake.ts';
+import { acceptResponse, decideHandshake, formatResponse, refusalResponse } from '../04-upgrade/handshake.ts';
+import { decodeFrame } from '../05-frames/decode.ts';
+import { encodeFrame } from '../05-frames/encode.ts';
+import type { Frame } from '../05-frames/frame.ts';
+import { Opcode } from '../05-frames/frame.ts';
+import type { CloseInfo } from '../06-closing/close.ts';
+import { encodeClosePayload, parseClosePayload } from '../06-closing/close.ts';
+import { ReadyState, closeForError, replyToClose } from '../06-closing/closing-handshake.ts';
+import type { Message } from '../07-messages/assembler.ts';
+import { DEFAULT_MAX_MESSAGE_LENGTH, MessageAssembler } from '../07-messages/assembler.ts';
+import { CloseCode } from './close-code.ts';
+import { HttpError, NotImplementedError } from './errors.ts';
+import { noteMissing, withStandIn } from './layers.ts';
+import { plainTextResponse, singleFrameMessage } from './stand-ins.ts';
+
+export interface ConnectionOptions {
+  /** Subprotocols the server speaks, in order of preference. */
+  readonly protocols?: readonly string[];
+  /** Request head limits (default 8 KiB, 100 fields). */
+  readonly headLimits?: HeadLimits;
+  /** Largest message, and so largest frame, in bytes (default 64 MiB) → 1009. */
+  readonly maxMessageLength?: number;
+}
+
+/** What a connection tells its application. */
+export type ConnectionEvent =
+  /** A request that is not an upgrade: answer it with {@link Connection.respond}. */
+  | { readonly type: 'request'; readonly head: RequestHead; readonly path: string }
+  /** The 101 is written: the connection is OPEN. */
+  | { readonly type: 'open'; readonly head: RequestHead; readonly path: string; readonly protocol: string | null }
+  | { readonly type: 'message'; readonly message: Message }
+  | { readonly type: 'ping'; readonly payload: Uint8Array }
+  | { readonly type: 'pong'; readonly payload: Uint8Array }
+  /** The peer's close frame arrived (it started the closing handshake, or answered ours). */
+  | { readonly type: 'close'; readonly code: number; readonly reason: string }
+  /** The TCP connection is gone. `wasClean`: both close frames were exchanged; else code is 1006. */
+  | { readonly type: 'closed'; readonly code: number; readonly reason: string; readonly wasClean: boolean }
+  /** Something failed the connection (logged by the server; the peer got a 4xx or a close frame). */
+  | { readonly type: 'error'; readonly error: Error };
+
+/** Where a connection's output goes. The socket glue implements it; tests collect it in arrays. */
+export interface ConnectionSink {
+  /** Bytes to send to the peer, in order (one frame may be several chunks: header, payload). */
+  write(chunks: readonly Uint8Array[]): void;
+  /** Close the TCP connection once everything written so far is sent. */
+  end(): void;
+  /** Tell the application. */
+  emit(event: ConnectionEvent): void;
+}
+
+export class Connection {
+  private state: ReadyState = ReadyState.CONNECTING;
+  /** One queue for the whole connection: the head parser and the frame decoder read the same bytes. */
+  private readonly queue = new ByteQueue();
+  private readonly headParser: RequestHeadParser;
+  private readonly messages: MessageAssembler;
+  private readonly maxMessageLength: number;
+  private closeSent = false;
+  /** A plain HTTP request was handed to the application, which has not answered yet. */
+  private requestPending = false;
+  private closeReceived: CloseInfo | null = null;
+  private ended = false;
+
+  constructor(
+    private readonly sink: ConnectionSink,
+    private readonly options: ConnectionOptions = {},
+  ) {
+    this.headParser = new RequestHeadParser(options.headLimits ?? defaultHeadLimits);
+    this.maxMessageLength = options.maxMessageLength ?? DEFAULT_MAX_MESSAGE_LENGTH;
+    this.messages = new MessageAssembler({ maxMessageLength: this.maxMessageLength });
+  }
+
+  /** CONNECTING, OPEN, CLOSING or CLOSED. */
+  get readyState(): ReadyState {
+    return this.state;
+  }
+
+  /** Feeds bytes read from the TCP connection. */
+  receive(bytes: Uint8Array): void {
+    // After the peer's close frame nothing more is read (RFC 6455 §5.5.1), and a refused or
+    // failed connection reads nothing either.
+    if (this.ended || this.closeReceived !== null) return;
+    this.queue.push(bytes);
+    try {
+      if (this.state === ReadyState.CONNECTING) this.readHandshake();
+      while (this.state !== ReadyState.CONNECTING && !this.ended && this.closeReceived === null) {
+        const frame = decodeFrame(this.queue, { maxPayloadLength: this.maxMessageLength, requireMask: true });
+        if (frame === null) break;
+        this.handleFrame(frame);
+      }
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  /** Answers a plain HTTP request (a `request` event), then closes the TCP connection. */
+  respond(response: HttpResponse): void {
+    if (this.ended) return;
+    this.sink.write([this.format({ ...response, headers: { ...response.headers, Connection: 'close' } })]);
+    this.endTransport();
+  }
+
+  /** Sends a text (string) or binary (bytes) message in one frame. False if the connection is not OPEN. */
+  send(data: string | Uint8Array): boolean {
+    if (this.state !== ReadyState.OPEN) return false;
+    if (typeof data === 'string') this.sink.write(encodeFrame(Opcode.Text, textEncoder.encode(data)));
+    else this.sink.write(encodeFrame(Opcode.Binary, data));
+    return true;
+  }
+
+  /** Sends a ping (payload up to 125 bytes). False if the connection is not OPEN. */
+  ping(payload: Uint8Array = new Uint8Array(0)): boolean {
+    if (this.state !== ReadyState.OPEN) return false;
+    this.sink.write(encodeFrame(Opcode.Ping, payload));
+    return true;
+  }
+
+  /** Starts the closing handshake (RFC 6455 §7.1.2): sends a close frame and waits for the peer's. */
+  close(code: number = CloseCode.Normal, reason = ''): void {
+    if (this.state === ReadyState.CONNECTING) return this.endTransport();
+    if (this.state !== ReadyState.OPEN) return;
+    this.sendClose({ code, reason });
+    this.state = ReadyState.CLOSING;
+  }
+
+  /** The TCP connection is gone (closed by either side, reset, or destroyed). */
+  transportClosed(): void {
+    if (this.state === ReadyState.CLOSED) return;
+    const wasOpen = this.state !== ReadyState.CONNECTING;
+    this.state = ReadyState.CLOSED;
+    this.ended = true;
+    if (!wasOpen) return;
+    const clean = this.closeSent && this.closeReceived !== null;
+    this.sink.emit({
+      type: 'closed',
+      code: clean ? this.closeReceived!.code : CloseCode.Abnormal,
+      reason: clean ? this.closeReceived!.reason : '',
+      wasClean: clean,
+    });
+  }
+
+  /** 1. Wait for the whole head. 2. Decide. 3. Answer 101 and open, or hand a plain request over. */
+  private readHandshake(): void {
+    if (this.requestPending) return;
+    const head = this.headParser.parse(this.queue);
+    if (head === null) return;
+    const decision = decideHandshake(head, { protocols: this.options.protocols ?? [] });
+    if (decision.kind === 'http') {
+      this.requestPending = true;
+      this.sink.emit({ type: 'request', head, path: decision.path });
+      return;
+    }
+    this.sink.write([formatResponse(acceptResponse(decision))]);
+    this.state = ReadyState.OPEN;
+    this.sink.emit({ type: 'open', head, path: decision.path, protocol: decision.protocol });
+  }
+
+  private handleFrame(frame: Frame): void {
+    switch (frame.opcode) {
+      case Opcode.Ping:
+        // RFC 6455 §5.5.2: answer with a pong carrying the same payload, unless we are closing.
+        if (!this.closeSent) this.sink.write(encodeFrame(Opcode.Pong, frame.payload));
+        this.sink.emit({ type: 'ping', payload: frame.payload });
+        return;
+      case Opcode.Pong:
+        // RFC 6455 §5.5.3: a pong may be unsolicited; it needs no answer.
+        this.sink.emit({ type: 'pong', payload: frame.payload });
+        return;
+      case Opcode.Close:
+        return this.receiveClose(frame.payload);
+      default: {
+        // Text, binary or continuation (the decoder refused reserved opcodes). Once our close frame
+        // is out, data is discarded: we will not answer it anyway (§7.1.2).
+        if (this.closeSent) return;
+        const message = withStandIn(
+          () => this.messages.push(frame),
+          () => singleFrameMessage(frame),
+          'text is not checked for UTF-8 and fragmented messages are refused',
+        );
+        if (message !== null) this.sink.emit({ type: 'message', message });
+      }
+    }
+  }
+
+  /** The peer's close frame: answer it (or complete ours), then the server closes TCP first (§7.1.1). */
+  private receiveClose(payload: Uint8Array): void {
+    const received = parseClosePayload(payload);
+    const { reply, next, closeTransport } = replyToClose(this.state, received);
+    this.closeReceived = received;
+    if (reply !== null) this.sendClose(reply);
+    this.state = next;
+    this.sink.emit({ type: 'close', code: received.code, reason: received.reason });
+    if (closeTransport) this.endTransport();
+  }
+
+  /**
+   * The one place a connection fails (RFC 6455 §7.1.7). During the handshake: an HTTP refusal.
+   * Afterwards: a close frame with the error's code (1011 for anything unexpected, with no
+   * details), then the TCP close.
+   */
+  private fail(error: unknown): void {
+    if (error instanceof NotImplementedError) noteMissing(error, 'the connection is dropped there');
+    this.sink.emit({ type: 'error', error: error instanceof Error ? error : new Error(String(error)) });
+    if (this.state === ReadyState.CONNECTING) {
+      this.sink.write([this.format(this.refusalFor(error))]);
+      this.state = ReadyState.CLOSED;
+      return this.endTransport();
+    }
+    if (!this.closeSent) {
+      try {
+        this.sendClose(closeForError(error));
+      } catch (inner) {
+        // Until chapters 05–06 exist there is no close frame to send: the TCP close must do.
+        if (!(inner instanceof NotImplementedError)) throw inner;
+      }
+    }
+    this.state = ReadyState.CLOSING;
+    this.endTransport();
+  }
+
+  private refusalFor(error: unknown): HttpResponse {
+    if (error instanceof HttpError) return refusalResponse(error);
+    if (error instanceof NotImplementedError) return { status: 501, body: `${error.message}\n` };
+    return { status: 500, body: 'internal server error\n' };
+  }
+
+  /** formatResponse from chapter 04, or a plain text stand-in before it is written. */
+  private format(response: HttpResponse): Uint8Array {
+    return withStandIn(
+      () => formatResponse(response),
+      () => plainTextResponse(response),
+      'responses are written by a stand-in',
+    );
+  }
+
+  private sendClose(info: CloseInfo): void {
+    this.sink.write(encodeFrame(Opcode.Close, encodeClosePayload(info.code, info.reason)));
+    this.closeSent = true;
+  }
+
+  private endTransport(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.sink.end();
+  }
+}
+
+const textEncoder = new TextEncoder();

@@ -1,0 +1,192 @@
+/**
+ * The book's site: every chapter's README.md rendered as a page, the frame lab, the API reference.
+ *
+ * The docs plugin reads straight from ../chapters, so a chapter's text lives beside its starter code
+ * and there is one copy of it. Only `<dir>/README.md` files are pages; the `.ts` starters next to them
+ * are not. Number prefixes (`05-frames`) order the sidebar and are dropped from the URLs
+ * (`/chapters/frames/`).
+ *
+ * READMEs are plain Markdown (`format: 'detect'`: `.md` is CommonMark, only `.mdx` would be MDX), so
+ * prose may say `Promise<Server>` without breaking the build.
+ */
+import type { Config, Plugin } from '@docusaurus/types';
+import type * as Preset from '@docusaurus/preset-classic';
+import type {
+  LoadedContent as DocsContent,
+  SidebarItemsGeneratorOption,
+} from '@docusaurus/plugin-content-docs';
+import { themes as prismThemes } from 'prism-react-renderer';
+
+/** Where "Edit this page" sends the reader: the repository's edit URL for the main branch. */
+const REPOSITORY_EDIT_URL = 'https://github.com/websocket-from-scratch/workbook/edit/main/';
+const REPOSITORY_URL = 'https://github.com/websocket-from-scratch/workbook';
+
+/** A chapter as the home page lists it. */
+export interface ChapterEntry {
+  /** `05` for `chapters/05-frames`; empty for an unnumbered appendix such as `chapters/wiring`. */
+  number: string;
+  title: string;
+  description: string;
+  permalink: string;
+  /** The chapter's folder, e.g. `05-frames`. */
+  dir: string;
+}
+
+/**
+ * Each chapter folder holds one page (its README.md). The default generator makes a category per
+ * folder whose link is that README; a category with no other items becomes a plain link to the doc,
+ * labelled with the chapter's title rather than the folder name.
+ */
+const sidebarItemsGenerator: SidebarItemsGeneratorOption = async ({ defaultSidebarItemsGenerator, ...args }) => {
+  const items = await defaultSidebarItemsGenerator(args);
+  return items.map((item) => {
+    if (item.type === 'category' && item.items.length === 0 && item.link?.type === 'doc') {
+      return { type: 'doc', id: item.link.id };
+    }
+    return item;
+  });
+};
+
+/**
+ * Hands the list of chapters (title, description, URL) to the home page, from the docs the docs
+ * plugin loaded: the home page then links exactly the pages that exist.
+ */
+function chapterListPlugin(): Plugin {
+  return {
+    name: 'workbook-chapter-list',
+    async allContentLoaded({ allContent, actions }) {
+      const docsContent = allContent['docusaurus-plugin-content-docs']?.['default'] as DocsContent | undefined;
+      const docs = docsContent?.loadedVersions[0]?.docs ?? [];
+      const chapters: ChapterEntry[] = docs
+        .map((doc) => {
+          const dir = doc.sourceDirName;
+          return {
+            number: /^(\d+)-/.exec(dir)?.[1] ?? '',
+            title: doc.title,
+            description: doc.description,
+            permalink: doc.permalink,
+            dir,
+          };
+        })
+        // Numbered chapters in order, then appendices by name.
+        .sort((a, b) => (a.number || '~').localeCompare(b.number || '~') || a.dir.localeCompare(b.dir));
+      actions.setGlobalData({ chapters });
+    },
+  };
+}
+
+const config: Config = {
+  title: 'WebSocket from scratch',
+  tagline: 'Build an RFC 6455 WebSocket server in TypeScript, from a bare TCP socket, one layer per chapter.',
+  favicon: 'img/favicon.svg',
+  url: 'https://websocket-from-scratch.github.io',
+  baseUrl: '/',
+  trailingSlash: undefined,
+
+  onBrokenLinks: 'throw',
+  onBrokenAnchors: 'warn',
+
+  markdown: {
+    format: 'detect',
+    mermaid: true,
+    hooks: {
+      onBrokenMarkdownLinks: 'throw',
+    },
+  },
+
+  i18n: { defaultLocale: 'en', locales: ['en'] },
+
+  presets: [
+    [
+      'classic',
+      {
+        docs: {
+          path: '../chapters',
+          routeBasePath: 'chapters',
+          // One page per chapter folder (an appendix folder such as wiring/ may have one too);
+          // starters, tests and any other file in chapters/ are not pages.
+          include: ['*/README.md'],
+          exclude: ['**/node_modules/**'],
+          sidebarPath: './sidebars.ts',
+          sidebarItemsGenerator,
+          editUrl: ({ docPath }) => `${REPOSITORY_EDIT_URL}chapters/${docPath}`,
+          showLastUpdateTime: false,
+        },
+        blog: false,
+        theme: {
+          customCss: './src/css/custom.css',
+        },
+      } satisfies Preset.Options,
+    ],
+  ],
+
+  themes: [
+    '@docusaurus/theme-mermaid',
+    [
+      '@easyops-cn/docusaurus-search-local',
+      {
+        hashed: true,
+        indexDocs: true,
+        docsRouteBasePath: 'chapters',
+        indexBlog: false,
+        indexPages: true,
+        language: ['en'],
+        highlightSearchTermsOnTargetPage: true,
+        searchResultLimits: 8,
+        explicitSearchResultPath: true,
+      },
+    ],
+  ],
+
+  plugins: [chapterListPlugin],
+
+  themeConfig: {
+    colorMode: {
+      defaultMode: 'light',
+      respectPrefersColorScheme: true,
+    },
+    navbar: {
+      title: 'WebSocket from scratch',
+      logo: { alt: 'WebSocket from scratch', src: 'img/logo.svg' },
+      items: [
+        { type: 'docSidebar', sidebarId: 'chapters', position: 'left', label: 'Chapters' },
+        { to: '/frame-lab', label: 'Frame lab', position: 'left' },
+        { href: 'pathname:///api/index.html', label: 'API reference', position: 'left' },
+        { href: REPOSITORY_URL, label: 'Repository', position: 'right' },
+      ],
+    },
+    footer: {
+      style: 'dark',
+      links: [
+        {
+          title: 'The book',
+          items: [
+            { label: 'Start here', to: '/' },
+            { label: 'Frame lab', to: '/frame-lab' },
+            { label: 'API reference', href: 'pathname:///api/index.html' },
+          ],
+        },
+        {
+          title: 'The specifications',
+          items: [
+            { label: 'RFC 6455: The WebSocket Protocol', href: 'https://www.rfc-editor.org/rfc/rfc6455' },
+            { label: 'RFC 9110: HTTP Semantics', href: 'https://www.rfc-editor.org/rfc/rfc9110' },
+            { label: 'RFC 9112: HTTP/1.1', href: 'https://www.rfc-editor.org/rfc/rfc9112' },
+          ],
+        },
+      ],
+      copyright: 'WebSocket from scratch. MIT licensed.',
+    },
+    prism: {
+      theme: prismThemes.github,
+      darkTheme: prismThemes.dracula,
+      additionalLanguages: ['bash', 'diff', 'http', 'json'],
+    },
+    mermaid: {
+      theme: { light: 'neutral', dark: 'dark' },
+    },
+    tableOfContents: { minHeadingLevel: 2, maxHeadingLevel: 3 },
+  } satisfies Preset.ThemeConfig,
+};
+
+export default config;

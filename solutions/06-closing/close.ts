@@ -1,0 +1,50 @@
+/**
+ * Chapter 06: the close frame's payload (RFC 6455 §5.5.1, §7.4).
+ *
+ * A close frame's payload is empty, or a 2-byte big-endian status code followed by a UTF-8 reason.
+ * Only some codes may travel on the wire: 1005, 1006 and 1015 are reserved for reporting what an
+ * endpoint saw, and the unassigned ranges are invalid (§7.4.1, §7.4.2).
+ */
+import { ProtocolError } from '../wiring/errors.ts';
+import { CloseCode } from '../wiring/close-code.ts';
+
+/** A close frame's meaning: `code` is 1005 (NoStatusReceived) when the payload was empty. */
+export interface CloseInfo {
+  readonly code: number;
+  readonly reason: string;
+}
+
+/** Largest reason in UTF-8 bytes: 125 bytes of control payload minus the 2-byte code (§5.5). */
+export const MAX_REASON_BYTES = 123;
+
+/**
+ * Whether `code` may appear in a close frame: 1000–1003, 1007–1011 (defined by RFC 6455 or
+ * registered), 3000–4999 (libraries and applications). 0–999, 1004–1006, 1012–2999 other than the
+ * above, 1015 and ≥ 5000 are not (§7.4.1, §7.4.2).
+ */
+export function isValidCloseCode(code: number): boolean {
+  // @solution isValidCloseCode: 1000–1003, 1007–1011 and 3000–4999
+  throw new Error('not written yet');
+  // @end
+}
+
+/**
+ * Parses a close frame's payload. Empty → `{ code: 1005, reason: '' }`. A 1-byte payload or an
+ * invalid code → {@link ProtocolError} 1002; a reason that is not UTF-8 → 1007.
+ */
+export function parseClosePayload(payload: Uint8Array): CloseInfo {
+  // @solution parseClosePayload: empty, or a big-endian uint16 code then a UTF-8 reason, each checked
+  throw new Error('not written yet');
+  // @end
+}
+
+/**
+ * The payload of a close frame for `code` and `reason`: empty for 1005 (nothing to say), else the
+ * code in 2 big-endian bytes and the UTF-8 reason. Throws RangeError for a code that may not be
+ * sent or a reason over {@link MAX_REASON_BYTES}.
+ */
+export function encodeClosePayload(code: number, reason = ''): Uint8Array {
+  // @solution encodeClosePayload: 2 bytes of code, big-endian, then the reason's UTF-8 bytes
+  throw new Error('not written yet');
+  // @end
+}

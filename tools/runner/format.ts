@@ -1,0 +1,205 @@
+/**
+ * How results read in the terminal: colours, failures, stack frames, code frames.
+ *
+ * A failure's message is shown verbatim (the chapter tests already say what was sent, what came back
+ * and what the RFC expects). Stack frames are cut down to the ones a learner can act on: their own
+ * files under chapters/ and the test file; frames in node_modules, node: internals, test/helpers and
+ * the runner are dropped. When the error comes from the learner's file, a few lines around it are shown.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import picocolors from 'picocolors';
+import type { ChapterRun, TestError, TestOutcome } from './tests.ts';
+
+export type Colors = ReturnType<typeof picocolors.createColors>;
+
+/** Colours only on a terminal, and never with NO_COLOR set (https://no-color.org). */
+export function useColor(stream: { isTTY?: boolean } = process.stdout): boolean {
+  const noColor = process.env.NO_COLOR;
+  return Boolean(stream.isTTY) && (noColor === undefined || noColor === '');
+}
+
+export function makeColors(enabled: boolean): Colors {
+  return picocolors.createColors(enabled);
+}
+
+// eslint-disable-next-line no-control-regex
+const ANSI = /\u001b\[[0-9;?]*[ -/]*[@-~]/g;
+
+export function stripAnsi(text: string): string {
+  return text.replace(ANSI, '');
+}
+
+/** Indents every line of text. */
+export function indent(text: string, by = '  '): string {
+  return text
+    .split('\n')
+    .map((line) => (line === '' ? line : by + line))
+    .join('\n');
+}
+
+export interface Frame {
+  readonly method: string;
+  /** Relative to the root, `/`-separated. */
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+}
+
+/** Whether an error is a starter's TODO (`NotImplementedError` from wiring/errors.ts). */
+export function isNotImplemented(error: TestError): boolean {
+  return error.name === 'NotImplementedError' || /^Chapter \d\d: implement /.test(error.message ?? '');
+}
+
+/** The chapter numbers named by NotImplementedError messages in a chapter's results. */
+export function missingChapters(run: ChapterRun): string[] {
+  const numbers = new Set<string>();
+  for (const error of allErrors(run)) {
+    const match = /^Chapter (\d\d): implement /.exec(error.message ?? '');
+    if (match) numbers.add(match[1]!);
+  }
+  return [...numbers].sort();
+}
+
+export function allErrors(run: ChapterRun): TestError[] {
+  return [...run.fileErrors.map((entry) => entry.error), ...run.tests.flatMap((test) => test.errors)];
+}
+
+/** The frames a learner can act on: chapters/ and the test file, not helpers or libraries. */
+export function learnerFrames(error: TestError, root: string): Frame[] {
+  const frames: Frame[] = [];
+  for (const frame of error.stacks ?? []) {
+    let file = frame.file;
+    if (file.startsWith('file://')) file = file.slice('file://'.length);
+    if (file.startsWith('node:') || !path.isAbsolute(file)) continue;
+    const rel = path.relative(root, file).split(path.sep).join('/');
+    if (rel.startsWith('..') || rel.includes('node_modules/')) continue;
+    if (rel.startsWith('test/helpers/') || rel.startsWith('tools/runner/')) continue;
+    if (!rel.startsWith('chapters/') && !rel.startsWith('test/')) continue;
+    // The TODO helper itself says nothing: the frame below it names the function to write.
+    if (/^(chapters|solutions)\/wiring\/errors\.ts$/.test(rel) && frame.method === 'todo') continue;
+    frames.push({ method: frame.method, file: rel, line: frame.line, column: frame.column });
+  }
+  return frames;
+}
+
+/** A few lines of the file around line:column, with a marker, or undefined if unreadable. */
+export function codeFrame(root: string, frame: Frame, c: Colors): string | undefined {
+  let lines: string[];
+  try {
+    lines = fs.readFileSync(path.join(root, frame.file), 'utf8').split('\n');
+  } catch {
+    return undefined;
+  }
+  if (frame.line < 1 || frame.line > lines.length) return undefined;
+  const first = Math.max(1, frame.line - 2);
+  const last = Math.min(lines.length, frame.line + 2);
+  const width = String(last).length;
+  const out: string[] = [];
+  for (let n = first; n <= last; n++) {
+    const gutter = String(n).padStart(width);
+    const text = lines[n - 1]!.replace(/\t/g, '  ');
+    if (n === frame.line) {
+      out.push(`${c.red('>')} ${c.dim(gutter)} | ${text}`);
+      out.push(`  ${' '.repeat(width)} | ${' '.repeat(Math.max(0, frame.column - 1))}${c.red('^')}`);
+    } else {
+      out.push(`  ${c.dim(gutter)} | ${c.dim(text)}`);
+    }
+  }
+  return out.join('\n');
+}
+
+/** One error: name and message verbatim, the assertion diff, the learner's frames and a code frame. */
+export function formatError(error: TestError, root: string, c: Colors, color: boolean): string {
+  const clean = (text: string): string => (color ? text : stripAnsi(text));
+  const out: string[] = [];
+  const name = error.name && error.name !== 'Error' && error.name !== 'AssertionError' ? `${error.name}: ` : '';
+  const message = clean(error.message ?? String(error));
+  out.push(c.red(c.bold(name)) + message);
+  if (error.diff && !isNotImplemented(error)) out.push('', clean(error.diff));
+  const frames = learnerFrames(error, root);
+  if (isNotImplemented(error)) {
+    const own = frames.find((frame) => frame.file.startsWith('chapters/'));
+    if (own) out.push(c.dim(`  at ${own.method || '<anonymous>'} (${own.file}:${own.line})`));
+  } else if (frames.length > 0) {
+    out.push('');
+    for (const frame of frames.slice(0, 6)) {
+      const where = `${frame.file}:${frame.line}:${frame.column}`;
+      const text = frame.method ? `at ${frame.method} (${where})` : `at ${where}`;
+      out.push(frame.file.startsWith('chapters/') ? `  ${c.cyan(text)}` : c.dim(`  ${text}`));
+    }
+    const own = frames.find((frame) => frame.file.startsWith('chapters/') && !frame.file.startsWith('chapters/wiring/'));
+    const shown = own ? codeFrame(root, own, c) : undefined;
+    if (shown) out.push('', indent(shown));
+  }
+  if (error.cause && typeof error.cause === 'object' && 'message' in error.cause) {
+    out.push('', c.dim('Caused by: ') + formatError(error.cause, root, c, color));
+  }
+  return out.join('\n');
+}
+
+/** A test's failure: its name, then its errors and what it printed. */
+export function formatFailure(test: TestOutcome, root: string, c: Colors, color: boolean): string {
+  const out = [`${c.red('✗')} ${c.bold(test.name)}  ${c.dim(test.file)}`];
+  for (const error of test.errors) out.push(indent(formatError(error, root, c, color), '    '));
+  if (test.logs.length > 0) {
+    out.push(c.dim('    printed:'));
+    for (const log of test.logs.slice(-10)) out.push(c.dim(indent(color ? log : stripAnsi(log), '      ')));
+  }
+  return out.join('\n');
+}
+
+/**
+ * The failures of a chapter, shortest useful form: tests that fail with the same starter TODO are
+ * grouped under one message; other failures are shown one by one, up to `limit`, then only named.
+ */
+export function formatFailures(
+  run: ChapterRun,
+  root: string,
+  c: Colors,
+  color: boolean,
+  limit = 3,
+  only?: ReadonlySet<string>,
+): string {
+  const out: string[] = [];
+  for (const { file, error } of run.fileErrors) {
+    out.push(`${c.red('✗')} ${c.bold(file)} ${c.red('could not run')}`);
+    out.push(indent(formatError(error, root, c, color), '    '));
+    out.push('');
+  }
+  const failing = run.tests.filter((test) => test.state === 'failed' && (only === undefined || only.has(test.key)));
+  const todos = new Map<string, TestOutcome[]>();
+  const others: TestOutcome[] = [];
+  for (const test of failing) {
+    const first = test.errors[0];
+    if (first && test.errors.length === 1 && isNotImplemented(first)) {
+      const list = todos.get(first.message) ?? [];
+      list.push(test);
+      todos.set(first.message, list);
+    } else {
+      others.push(test);
+    }
+  }
+  for (const [, tests] of todos) {
+    const count = tests.length === 1 ? '1 test' : `${tests.length} tests`;
+    out.push(`${c.yellow('○')} ${c.bold(`TODO (${count})`)}`);
+    out.push(indent(formatError(tests[0]!.errors[0]!, root, c, color), '    '));
+    for (const test of tests.slice(0, 5)) out.push(c.dim(`      · ${test.name}`));
+    if (tests.length > 5) out.push(c.dim(`      · … and ${tests.length - 5} more`));
+    out.push('');
+  }
+  for (const test of others.slice(0, limit)) {
+    out.push(formatFailure(test, root, c, color), '');
+  }
+  if (others.length > limit) {
+    out.push(c.dim(`… and ${others.length - limit} more failing:`));
+    for (const test of others.slice(limit)) out.push(`  ${c.red('✗')} ${test.name}`);
+    out.push('');
+  }
+  return out.join('\n').replace(/\n+$/, '');
+}
+
+/** "3 of 12 tests failing" and friends. */
+export function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
+}

@@ -1,0 +1,132 @@
+/**
+ * A chapter's status, computed from a test run (nothing is stored): passed, failing n of m, or not
+ * started. "Not started" means no test passes and either every failure is a starter's TODO
+ * (NotImplementedError) or the chapter's files are still the committed starter (git says unchanged):
+ * socket tests of an untouched chapter may fail with a closed connection rather than the TODO itself.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Chapter } from './chapters.ts';
+import { allErrors, isNotImplemented, missingChapters, plural, type Colors } from './format.ts';
+import type { ChapterRun } from './tests.ts';
+
+export type ChapterStatus =
+  | { readonly kind: 'passed'; readonly total: number }
+  | { readonly kind: 'failing'; readonly failing: number; readonly total: number; readonly cannotLoad: boolean }
+  | { readonly kind: 'not-started'; readonly total: number; readonly needs: readonly string[] }
+  | { readonly kind: 'no-tests' };
+
+export function classify(run: ChapterRun, untouched = false): ChapterStatus {
+  const total = run.tests.length;
+  if (total === 0 && run.fileErrors.length === 0) return { kind: 'no-tests' };
+  const failing = run.tests.filter((test) => test.state === 'failed').length;
+  const passing = run.tests.filter((test) => test.state === 'passed').length;
+  if (failing === 0 && run.fileErrors.length === 0 && passing > 0) return { kind: 'passed', total };
+  const errors = allErrors(run);
+  const allTodo = errors.length > 0 && errors.every(isNotImplemented);
+  if (passing === 0 && (allTodo || untouched)) {
+    const needs = missingChapters(run).filter((number) => number < run.chapter.number);
+    return { kind: 'not-started', total, needs };
+  }
+  return { kind: 'failing', failing: failing === 0 ? total : failing, total, cannotLoad: run.fileErrors.length > 0 };
+}
+
+export function isDone(status: ChapterStatus): boolean {
+  return status.kind === 'passed';
+}
+
+/** The status column's text. */
+export function describeStatus(status: ChapterStatus, c: Colors): string {
+  switch (status.kind) {
+    case 'passed':
+      return c.green(`✓ passed (${plural(status.total, 'test')})`);
+    case 'failing':
+      if (status.cannotLoad && status.total === 0) return c.red('✗ failing: its tests cannot load');
+      return c.red(`✗ failing ${status.failing} of ${plural(status.total, 'test')}`);
+    case 'not-started': {
+      const needs = status.needs.length > 0 ? c.dim(` (needs ${status.needs.join(', ')} first)`) : '';
+      return c.dim('· not started') + needs;
+    }
+    case 'no-tests':
+      return c.dim('· no tests yet');
+    default: {
+      const never: never = status;
+      return never;
+    }
+  }
+}
+
+/**
+ * Chapter folders whose files equal the committed ones (`git status` lists nothing under them), or
+ * undefined when `root` is not the top of a git work tree.
+ */
+export function untouchedChapters(root: string, chapters: readonly Chapter[]): Set<string> | undefined {
+  try {
+    const top = execFileSync('git', ['-C', root, 'rev-parse', '--show-toplevel'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    if (fs.realpathSync(top) !== fs.realpathSync(root)) return undefined;
+    const tracked = execFileSync('git', ['-C', root, 'ls-tree', '-d', '--name-only', 'HEAD', 'chapters/'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const trackedSlugs = new Set(tracked.split('\n').map((line) => path.posix.basename(line.trim())).filter(Boolean));
+    const changes = execFileSync('git', ['-C', root, 'status', '--porcelain', '--untracked-files=all', '--', 'chapters'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const changed = new Set<string>();
+    for (const line of changes.split('\n')) {
+      const match = /chapters\/(\d\d-[^/]+)\//.exec(line);
+      if (match) changed.add(match[1]!);
+    }
+    return new Set(chapters.map((chapter) => chapter.slug).filter((slug) => trackedSlugs.has(slug) && !changed.has(slug)));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Prints the table's rows in chapter order as the chapters' results come in. */
+export class StatusTable {
+  private readonly statuses = new Map<string, ChapterStatus>();
+  private printed = 0;
+  private readonly titleWidth: number;
+
+  constructor(
+    private readonly chapters: readonly Chapter[],
+    private readonly print: (line: string) => void,
+    private readonly c: Colors,
+    private readonly untouched: ReadonlySet<string> | undefined,
+  ) {
+    this.titleWidth = Math.min(44, Math.max(7, ...chapters.map((chapter) => chapter.title.length)));
+  }
+
+  header(): void {
+    this.print(this.c.bold(`  #   ${'Chapter'.padEnd(this.titleWidth)}  Status`));
+  }
+
+  add(run: ChapterRun): void {
+    this.statuses.set(run.chapter.number, classify(run, this.untouched?.has(run.chapter.slug) ?? false));
+    while (this.printed < this.chapters.length) {
+      const chapter = this.chapters[this.printed]!;
+      const status = this.statuses.get(chapter.number);
+      if (!status) break;
+      let title = chapter.title;
+      if (title.length > this.titleWidth) title = `${title.slice(0, this.titleWidth - 1)}…`;
+      this.print(`  ${chapter.number}  ${title.padEnd(this.titleWidth)}  ${describeStatus(status, this.c)}`);
+      this.printed++;
+    }
+  }
+
+  status(chapter: Chapter): ChapterStatus | undefined {
+    return this.statuses.get(chapter.number);
+  }
+
+  /** The first chapter with tests that does not pass yet. */
+  next(): Chapter | undefined {
+    return this.chapters.find((chapter) => {
+      const status = this.statuses.get(chapter.number);
+      return status !== undefined && status.kind !== 'passed' && status.kind !== 'no-tests';
+    });
+  }
+
+  summary(): string {
+    const done = this.chapters.filter((chapter) => this.statuses.get(chapter.number)?.kind === 'passed').length;
+    const next = this.next();
+    const head = `${done} of ${this.chapters.length} done`;
+    return next ? `${head}, next: ${next.number} ${next.title}` : `${head}. Every chapter with tests passes.`;
+  }
+}

@@ -1,0 +1,23 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const root = path.dirname(fileURLToPath(import.meta.url));
+
+/**
+ * Which tree the tests run against. `solutions` by default; the runner sets WORKBOOK_IMPL=chapters
+ * for the learner's code, and `npm test` points it at scratch trees to prove every starter fails.
+ */
+export const implDir = path.resolve(root, process.env.WORKBOOK_IMPL ?? 'solutions');
+
+export default defineConfig({
+  resolve: {
+    alias: [{ find: /^@impl\//, replacement: `${implDir}/` }],
+  },
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 10_000,
+    hookTimeout: 10_000,
+    pool: 'forks',
+  },
+});
