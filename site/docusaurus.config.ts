@@ -11,10 +11,7 @@
  */
 import type { Config, Plugin } from '@docusaurus/types';
 import type * as Preset from '@docusaurus/preset-classic';
-import type {
-  LoadedContent as DocsContent,
-  SidebarItemsGeneratorOption,
-} from '@docusaurus/plugin-content-docs';
+import type { LoadedContent as DocsContent, PluginOptions as DocsOptions } from '@docusaurus/plugin-content-docs';
 import { themes as prismThemes } from 'prism-react-renderer';
 
 /** Where "Edit this page" sends the reader: the repository's edit URL for the main branch. */
@@ -37,7 +34,7 @@ export interface ChapterEntry {
  * folder whose link is that README; a category with no other items becomes a plain link to the doc,
  * labelled with the chapter's title rather than the folder name.
  */
-const sidebarItemsGenerator: SidebarItemsGeneratorOption = async ({ defaultSidebarItemsGenerator, ...args }) => {
+const sidebarItemsGenerator: DocsOptions['sidebarItemsGenerator'] = async ({ defaultSidebarItemsGenerator, ...args }) => {
   const items = await defaultSidebarItemsGenerator(args);
   return items.map((item) => {
     if (item.type === 'category' && item.items.length === 0 && item.link?.type === 'doc') {

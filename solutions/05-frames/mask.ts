@@ -10,6 +10,9 @@
  */
 export function applyMask(data: Uint8Array, maskingKey: Uint8Array, offset = 0): void {
   // @solution applyMask: XOR every byte with maskingKey[(offset + i) % 4]
-  throw new Error('not written yet');
+  // The plain byte loop. Chapter 11 measures it against a word-at-a-time version.
+  for (let i = 0; i < data.length; i++) {
+    data[i]! ^= maskingKey[(offset + i) & 3]!;
+  }
   // @end
 }

@@ -53,6 +53,8 @@ export type ConnectionEvent =
   | { readonly type: 'message'; readonly message: Message }
   | { readonly type: 'ping'; readonly payload: Uint8Array }
   | { readonly type: 'pong'; readonly payload: Uint8Array }
+  /** Our close frame is written: the peer's answer is awaited (or it already came). */
+  | { readonly type: 'closing'; readonly code: number; readonly reason: string }
   /** The peer's close frame arrived (it started the closing handshake, or answered ours). */
   | { readonly type: 'close'; readonly code: number; readonly reason: string }
   /** The TCP connection is gone. `wasClean`: both close frames were exchanged; else code is 1006. */
@@ -258,6 +260,7 @@ export class Connection {
   private sendClose(info: CloseInfo): void {
     this.sink.write(encodeFrame(Opcode.Close, encodeClosePayload(info.code, info.reason)));
     this.closeSent = true;
+    this.sink.emit({ type: 'closing', code: info.code, reason: info.reason });
   }
 
   private endTransport(): void {

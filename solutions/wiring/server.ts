@@ -72,6 +72,7 @@ function attach(
       },
       emit(event) {
         if (event.type === 'open') timers.opened();
+        if (event.type === 'closing') timers.closing();
         app(connection, event);
       },
     },

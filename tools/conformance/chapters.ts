@@ -37,7 +37,7 @@ export function parseChapter(text: string): Chapter | undefined {
   return number in CHAPTERS ? (number as Chapter) : undefined;
 }
 
-const TODO_CALL = /\btodo\(/;
+const TODO_CALL = /\btodo\(\s*['"`]/;
 
 /**
  * The chapters of `treeDir` (e.g. `<root>/solutions`) whose folder exists and whose `.ts` files

@@ -15,8 +15,10 @@ export type Colors = ReturnType<typeof picocolors.createColors>;
 
 /** Colours only on a terminal, and never with NO_COLOR set (https://no-color.org). */
 export function useColor(stream: { isTTY?: boolean } = process.stdout): boolean {
-  const noColor = process.env.NO_COLOR;
-  return Boolean(stream.isTTY) && (noColor === undefined || noColor === '');
+  const { NO_COLOR: noColor, FORCE_COLOR: force } = process.env;
+  if (noColor !== undefined && noColor !== '') return false;
+  if (force !== undefined && force !== '' && force !== '0' && force !== 'false') return true;
+  return Boolean(stream.isTTY);
 }
 
 export function makeColors(enabled: boolean): Colors {
@@ -93,7 +95,8 @@ export function codeFrame(root: string, frame: Frame, c: Colors): string | undef
   }
   if (frame.line < 1 || frame.line > lines.length) return undefined;
   const first = Math.max(1, frame.line - 2);
-  const last = Math.min(lines.length, frame.line + 2);
+  let last = Math.min(lines.length, frame.line + 2);
+  while (last > frame.line && lines[last - 1]!.trim() === '') last--;
   const width = String(last).length;
   const out: string[] = [];
   for (let n = first; n <= last; n++) {
@@ -202,4 +205,9 @@ export function formatFailures(
 /** "3 of 12 tests failing" and friends. */
 export function plural(count: number, word: string): string {
   return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
+
+/** "all 12 tests pass" / "its one test passes". */
+export function passedCount(count: number): string {
+  return count === 1 ? 'its one test passes' : `all ${count} tests pass`;
 }

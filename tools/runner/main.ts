@@ -1,0 +1,348 @@
+/**
+ * The workbook runner: `npm start [-- command]`.
+ *
+ * Without a command it prints every chapter's status (computed by running the tests against
+ * chapters/, one vitest run for all chapters) and, in a terminal, goes on watching the first
+ * unfinished chapter. The other commands check one chapter, show hints, show the reference as a diff,
+ * and put files back (reset, catch-up) with a backup. See DESIGN.md's command table.
+ *
+ * Exit codes: 0 success; 1 a check fails or an action was refused; 2 an unknown chapter.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import { findChapter, listChapters, type Chapter } from './chapters.ts';
+import { apply, backup, effective, referenceFiles, solutionDiff, starterFiles, type FileChange } from './files.ts';
+import { formatError, formatFailures, makeColors, passedCount, plural, useColor, type Colors } from './format.ts';
+import { nextHint, shownHints } from './hints.ts';
+import { canAsk, confirm } from './prompt.ts';
+import { classify, describeStatus, StatusTable, untouchedChapters } from './status.ts';
+import { TestSession, type ChapterRun } from './tests.ts';
+import { startWatch } from './watch.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const color = useColor(process.stdout);
+const c: Colors = makeColors(color);
+const print = (text = ''): void => {
+  process.stdout.write(`${text}\n`);
+};
+const printError = (text: string): void => {
+  process.stderr.write(`${text}\n`);
+};
+
+/** Thrown to end a command with an exit code after printing a message. */
+class Exit extends Error {
+  constructor(readonly code: number) {
+    super(`exit ${code}`);
+  }
+}
+
+function chapters(): Chapter[] {
+  return listChapters(root);
+}
+
+function resolveChapter(arg: string): Chapter {
+  const all = chapters();
+  const chapter = findChapter(all, arg);
+  if (!chapter) {
+    const valid = all.length > 0 ? all.map((ch) => ch.number).join(', ') : 'none (no chapters/NN-* folder)';
+    printError(`${c.red('Unknown chapter')} "${arg}". Chapters: ${valid}.`);
+    throw new Exit(2);
+  }
+  return chapter;
+}
+
+async function withSession<T>(fn: (session: TestSession) => Promise<T>): Promise<T> {
+  const session = await TestSession.open(root, 'chapters');
+  try {
+    return await fn(session);
+  } finally {
+    await session.close();
+  }
+}
+
+async function runChapter(session: TestSession, chapter: Chapter): Promise<{ run: ChapterRun; unhandled: string[] }> {
+  const result = await session.run([chapter]);
+  return {
+    run: result.chapters.get(chapter.number)!,
+    unhandled: result.unhandledErrors.map((error) => formatError(error, root, c, color)),
+  };
+}
+
+// ── status (+ watch) ──────────────────────────────────────────────────────────────────────────
+
+async function statusCommand(options: { watch: boolean }): Promise<number> {
+  const all = chapters();
+  if (all.length === 0) {
+    print('No chapters found under chapters/.');
+    return 0;
+  }
+  const started = performance.now();
+  print(c.dim(`Running the tests of ${plural(all.length, 'chapter')} against chapters/ …`));
+  const session = await TestSession.open(root, 'chapters');
+  let keepSession = false;
+  try {
+    const table = new StatusTable(all, print, c, untouchedChapters(root, all));
+    table.header();
+    const result = await session.run(all, { onChapter: (run) => table.add(run) });
+    print('');
+    print(`${c.bold(table.summary())}${c.dim(`  (${((performance.now() - started) / 1000).toFixed(1)} s)`)}`);
+    const next = table.next();
+    const interactive = options.watch && Boolean(process.stdout.isTTY);
+    if (!interactive) {
+      if (next) print(c.dim(`What fails and why: npm start -- check ${next.number}`));
+      return 0;
+    }
+    const start = next ?? all[all.length - 1]!;
+    keepSession = true;
+    const handle = startWatch({
+      root,
+      session,
+      chapters: all,
+      start,
+      initial: result.chapters.get(start.number),
+      print,
+      colors: c,
+      color,
+      keys: process.stdin.isTTY ? process.stdin : undefined,
+    });
+    process.once('SIGINT', () => void handle.stop());
+    await handle.ready;
+    await handle.stopped;
+    await session.close();
+    return 0;
+  } finally {
+    if (!keepSession) await session.close();
+  }
+}
+
+async function watchCommand(arg: string | undefined): Promise<number> {
+  const all = chapters();
+  const chapter = arg === undefined ? undefined : resolveChapter(arg);
+  const session = await TestSession.open(root, 'chapters');
+  let start = chapter;
+  let initial: ChapterRun | undefined;
+  if (!start) {
+    const table = new StatusTable(all, () => undefined, c, untouchedChapters(root, all));
+    const result = await session.run(all, { onChapter: (run) => table.add(run) });
+    start = table.next() ?? all[all.length - 1];
+    if (start) initial = result.chapters.get(start.number);
+  }
+  if (!start) {
+    print('No chapters found under chapters/.');
+    await session.close();
+    return 0;
+  }
+  const handle = startWatch({
+    root,
+    session,
+    chapters: all,
+    start,
+    initial,
+    print,
+    colors: c,
+    color,
+    keys: process.stdin.isTTY ? process.stdin : undefined,
+  });
+  process.once('SIGINT', () => void handle.stop());
+  await handle.ready;
+  await handle.stopped;
+  await session.close();
+  return 0;
+}
+
+// ── check ─────────────────────────────────────────────────────────────────────────────────────
+
+async function checkCommand(arg: string): Promise<number> {
+  const chapter = resolveChapter(arg);
+  return withSession(async (session) => {
+    const { run, unhandled } = await runChapter(session, chapter);
+    print(`${c.bold(`Chapter ${chapter.number} · ${chapter.title}`)}${c.dim(`  ${run.files.join(', ') || 'no test file'} against chapters/`)}`);
+    const status = classify(run);
+    if (status.kind === 'no-tests') {
+      print(c.yellow(`Chapter ${chapter.number} has no tests yet.`));
+      return 1;
+    }
+    if (run.tests.length > 0) print('');
+    for (const test of run.tests) {
+      const mark = test.state === 'passed' ? c.green('✓') : test.state === 'failed' ? c.red('✗') : c.dim('○');
+      print(`  ${mark} ${test.state === 'passed' ? c.dim(test.name) : test.name}`);
+    }
+    for (const text of unhandled) print(`\n${c.red('Error outside any test: ')}${text}`);
+    if (status.kind === 'passed' && unhandled.length === 0) {
+      print('');
+      print(c.green(c.bold(`✓ Chapter ${chapter.number} passes: ${passedCount(run.tests.length)}.`)));
+      print(`  Compare with the reference: ${c.cyan(`npm start -- solution ${chapter.number}`)}`);
+      return 0;
+    }
+    print('');
+    print(formatFailures(run, root, c, color, 10));
+    print('');
+    print(`${describeStatus(status, c)}${c.dim(`   hint: npm start -- hint ${chapter.number}`)}`);
+    return 1;
+  });
+}
+
+// ── hint ──────────────────────────────────────────────────────────────────────────────────────
+
+function hintCommand(arg: string, options: { all?: boolean }): number {
+  const chapter = resolveChapter(arg);
+  print(options.all ? shownHints(root, chapter, c) : nextHint(root, chapter, c));
+  return 0;
+}
+
+// ── solution ──────────────────────────────────────────────────────────────────────────────────
+
+async function solutionCommand(arg: string, options: { force?: boolean }): Promise<number> {
+  const chapter = resolveChapter(arg);
+  if (!options.force) {
+    const status = await withSession(async (session) => classify((await runChapter(session, chapter)).run));
+    if (status.kind !== 'passed') {
+      print(`The reference for chapter ${chapter.number} unlocks when its tests pass (now: ${describeStatus(status, c)}).`);
+      print(c.dim(`npm start -- check ${chapter.number} shows what fails; npm start -- solution ${chapter.number} --force shows the reference anyway.`));
+      return 1;
+    }
+  }
+  const diff = solutionDiff(root, chapter, c);
+  print(c.bold(`Chapter ${chapter.number} · ${chapter.title}: your code against the reference`));
+  print(c.dim(`  ${c.red('-')} chapters/${chapter.slug}/ (yours)   ${c.green('+')} solutions/${chapter.slug}/ (reference)`));
+  print('');
+  print(diff === '' ? c.green('Your files are the same as the reference.') : diff);
+  return 0;
+}
+
+// ── reset and catch-up ────────────────────────────────────────────────────────────────────────
+
+async function overwrite(changes: readonly FileChange[], what: string, yes: boolean): Promise<string | undefined | false> {
+  print(`${what}:`);
+  for (const change of changes) print(`  ${change.file}`);
+  if (!yes) {
+    if (!canAsk()) {
+      printError(c.red(`Refusing to overwrite ${plural(changes.length, 'file')} without a terminal to ask on. Add --yes to confirm (a backup is kept).`));
+      return false;
+    }
+    if (!(await confirm(`Overwrite ${plural(changes.length, 'file')}? A backup is kept.`))) {
+      print('Nothing changed.');
+      return false;
+    }
+  }
+  const saved = backup(root, changes.map((change) => change.file));
+  apply(root, changes);
+  return saved;
+}
+
+async function resetCommand(arg: string, options: { yes?: boolean }): Promise<number> {
+  const chapter = resolveChapter(arg);
+  let starters: FileChange[];
+  try {
+    starters = await starterFiles(root, chapter);
+  } catch (error) {
+    printError(c.red(error instanceof Error ? error.message : String(error)));
+    return 1;
+  }
+  const changes = effective(root, starters);
+  if (changes.length === 0) {
+    print(`chapters/${chapter.slug}/ already holds the starter: nothing to reset.`);
+    return 0;
+  }
+  const saved = await overwrite(changes, `Reset chapter ${chapter.number} to its starter`, Boolean(options.yes));
+  if (saved === false) return 1;
+  print(c.green(`Chapter ${chapter.number} is back to its starter (${plural(changes.length, 'file')}).`));
+  if (saved) print(`Your files were saved in ${c.bold(`${saved}/`)}`);
+  return 0;
+}
+
+async function catchUpCommand(arg: string, options: { yes?: boolean }): Promise<number> {
+  const chapter = resolveChapter(arg);
+  const before = chapters().filter((candidate) => candidate.number < chapter.number);
+  const changes = effective(root, before.flatMap((earlier) => referenceFiles(root, earlier)));
+  if (changes.length === 0) {
+    print(before.length === 0 ? `Chapter ${chapter.number} is the first: nothing to catch up.` : `Chapters before ${chapter.number} already hold the reference code: nothing to do.`);
+    return 0;
+  }
+  const range = before.length === 1 ? before[0]!.number : `${before[0]!.number}–${before[before.length - 1]!.number}`;
+  const saved = await overwrite(changes, `Fill chapter${before.length === 1 ? '' : 's'} ${range} with the reference code`, Boolean(options.yes));
+  if (saved === false) return 1;
+  print(c.green(`Chapter${before.length === 1 ? '' : 's'} ${range} now hold the reference code (${plural(changes.length, 'file')} written).`));
+  if (saved) print(`Your files were saved in ${c.bold(`${saved}/`)}`);
+  print(`Chapter ${chapter.number} can start now: ${c.cyan(`npm start -- check ${chapter.number}`)} or ${c.cyan('npm start')}`);
+  return 0;
+}
+
+// ── the command line ──────────────────────────────────────────────────────────────────────────
+
+async function main(argv: string[]): Promise<number> {
+  let code = 0;
+  const program = new Command()
+    .name('npm start --')
+    .description('The workbook runner: your progress, your failing tests explained, hints, and the reference when you are done.')
+    .showHelpAfterError()
+    .action(async () => {
+      code = await statusCommand({ watch: true });
+    });
+  program
+    .command('status')
+    .description('print every chapter with its status and the next one to do, then exit')
+    .action(async () => {
+      code = await statusCommand({ watch: false });
+    });
+  program
+    .command('watch [N]')
+    .description('rerun chapter N (default: the next unfinished) on every save under chapters/')
+    .action(async (n: string | undefined) => {
+      code = await watchCommand(n);
+    });
+  program
+    .command('check <N>')
+    .description("run chapter N's tests against your code; exit 0 only when they all pass")
+    .action(async (n: string) => {
+      code = await checkCommand(n);
+    });
+  program
+    .command('hint <N>')
+    .description('show the next hint for chapter N (one more each time)')
+    .option('--all', 'show every hint shown so far')
+    .action((n: string, options: { all?: boolean }) => {
+      code = hintCommand(n, options);
+    });
+  program
+    .command('solution <N>')
+    .description('diff your chapter N against the reference, once its tests pass')
+    .option('--force', 'show it before the tests pass')
+    .action(async (n: string, options: { force?: boolean }) => {
+      code = await solutionCommand(n, options);
+    });
+  program
+    .command('reset <N>')
+    .description("put chapter N's starter files back (your files are backed up first)")
+    .option('-y, --yes', 'do not ask before overwriting')
+    .action(async (n: string, options: { yes?: boolean }) => {
+      code = await resetCommand(n, options);
+    });
+  program
+    .command('catch-up <N>')
+    .description('fill every chapter before N with the reference code, so N can start now (backup kept)')
+    .option('-y, --yes', 'do not ask before overwriting')
+    .action(async (n: string, options: { yes?: boolean }) => {
+      code = await catchUpCommand(n, options);
+    });
+  program.addHelpText(
+    'after',
+    '\nN is a chapter number: 5, 05 or 05-frames.\nExit codes: 0 ok · 1 a check fails or an action was refused · 2 unknown chapter.',
+  );
+  try {
+    await program.parseAsync(argv, { from: 'node' });
+  } catch (error) {
+    if (error instanceof Exit) return error.code;
+    throw error;
+  }
+  return code;
+}
+
+main(process.argv).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    printError(c.red(`The runner failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`));
+    process.exit(1);
+  },
+);

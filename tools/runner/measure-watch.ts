@@ -1,0 +1,79 @@
+/**
+ * Measures watch mode's latency: from a file saved under chapters/ to the new result printed.
+ *
+ *   npx tsx tools/runner/measure-watch.ts            # three tiny chapters in a scratch copy
+ *   npx tsx tools/runner/measure-watch.ts --real     # a scratch copy of the real chapters and tests
+ *   npx tsx tools/runner/measure-watch.ts --saves 10
+ *
+ * It drives the same startWatch() that `npm start` runs, in a scratch copy of the repository (the
+ * working tree is never touched): waits for the first report, then saves the current chapter's first
+ * file again and again (its content plus a changing comment, so the results stay the same) and times
+ * each save until the report is printed. Prints every sample, the median and the worst.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { listChapters, listTsFiles } from './chapters.ts';
+import { makeColors } from './format.ts';
+import { makeScratchCopy, removeScratchCopy } from './scratch.ts';
+import { StatusTable } from './status.ts';
+import { TestSession, type ChapterRun } from './tests.ts';
+import { startWatch } from './watch.ts';
+
+const args = process.argv.slice(2);
+const real = args.includes('--real');
+const verbose = args.includes('--verbose');
+const savesIndex = args.indexOf('--saves');
+const saves = savesIndex >= 0 ? Number(args[savesIndex + 1]) : 7;
+const LIMIT_MS = 1500;
+
+const root = makeScratchCopy({ fake: !real });
+const c = makeColors(false);
+let session: TestSession | undefined;
+try {
+  const chapters = listChapters(root);
+  session = await TestSession.open(root, 'chapters');
+  const table = new StatusTable(chapters, () => undefined, c, undefined);
+  const status = await session.run(chapters, { onChapter: (run) => table.add(run) });
+  const start = table.next() ?? chapters[chapters.length - 1];
+  if (!start) throw new Error('no chapter with tests to watch');
+  const target = path.join(root, 'chapters', start.slug, listTsFiles(path.join(root, 'chapters', start.slug))[0]!);
+  const original = fs.readFileSync(target, 'utf8');
+
+  let waiting: ((run: ChapterRun) => void) | undefined;
+  const handle = startWatch({
+    root,
+    session,
+    chapters,
+    start,
+    initial: status.chapters.get(start.number),
+    print: (text) => {
+      if (verbose) process.stdout.write(`${text}\n`);
+    },
+    colors: c,
+    color: false,
+    onReport: (run) => waiting?.(run),
+  });
+  await handle.ready;
+  console.log(`watching chapter ${start.number} (${start.title}), ${status.chapters.get(start.number)!.tests.length} tests; saving ${path.relative(root, target)}`);
+
+  const samples: number[] = [];
+  for (let i = 1; i <= saves; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const reported = new Promise<ChapterRun>((resolve) => (waiting = resolve));
+    const started = performance.now();
+    fs.writeFileSync(target, `${original}\n// save ${i}\n`);
+    await reported;
+    const ms = performance.now() - started;
+    samples.push(ms);
+    console.log(`  save ${i}: ${ms.toFixed(0)} ms`);
+  }
+  await handle.stop();
+  const sorted = [...samples].sort((a, b) => a - b);
+  const median = sorted[Math.floor(sorted.length / 2)]!;
+  const worst = sorted[sorted.length - 1]!;
+  console.log(`save → result: median ${median.toFixed(0)} ms, worst ${worst.toFixed(0)} ms over ${samples.length} saves (limit ${LIMIT_MS} ms): ${worst < LIMIT_MS ? 'ok' : 'TOO SLOW'}`);
+  process.exitCode = worst < LIMIT_MS ? 0 : 1;
+} finally {
+  await session?.close();
+  removeScratchCopy(root);
+}
