@@ -170,6 +170,15 @@ export class RawClient {
     return this.buffered;
   }
 
+  /** Stop reading from the socket, so the server's writes back up (backpressure cases). */
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
+  }
+
   /** Half-close: send FIN, keep reading. */
   end(): void {
     this.socket.end();
