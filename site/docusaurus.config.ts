@@ -125,6 +125,7 @@ const config: Config = {
         hashed: true,
         indexDocs: true,
         docsRouteBasePath: 'chapters',
+        docsDir: '../chapters',
         indexBlog: false,
         indexPages: true,
         language: ['en'],

@@ -62,8 +62,9 @@ export async function buildApiReference(): Promise<void> {
 export function runDocusaurus(command: 'start' | 'build', args: readonly string[] = []): Promise<number> {
   const require = createRequire(import.meta.url);
   const cli = path.join(path.dirname(require.resolve('@docusaurus/core/package.json')), 'bin', 'docusaurus.mjs');
-  const child = spawn(process.execPath, [cli, command, SITE_DIR, ...args], {
-    cwd: ROOT,
+  // Run from site/ so that Babel and PostCSS find site/.browserslistrc.
+  const child = spawn(process.execPath, [cli, command, '.', ...args], {
+    cwd: SITE_DIR,
     stdio: 'inherit',
     env: { ...process.env, ...OFFLINE_ENV },
   });

@@ -35,8 +35,15 @@ export function starterFor(file: string, source: string): string {
   let region: 'solution' | 'remove' | null = null;
   let regionStart = 0;
   let usesTodo = false;
+  /** After a removed region, a blank line that would now follow `{` or another blank is dropped. */
+  let dropBlank = false;
   lines.forEach((line, index) => {
     const where = `${file}:${index + 1}`;
+    if (dropBlank) {
+      dropBlank = false;
+      const last = out.at(-1) ?? '';
+      if (line.trim() === '' && (last.trim() === '' || last.trimEnd().endsWith('{'))) return;
+    }
     if (region === null) {
       const solution = SOLUTION.exec(line);
       if (solution) {
@@ -60,6 +67,7 @@ export function starterFor(file: string, source: string): string {
       throw new Error(`${where}: marker inside the region opened at line ${regionStart + 1}`);
     }
     if (END.test(line)) {
+      dropBlank = region === 'remove';
       region = null;
       return;
     }

@@ -16,7 +16,6 @@
 import { todo } from '../wiring/errors.ts';
 
 export class ByteQueue {
-
   /** How many bytes are waiting. */
   get length(): number {
     // TODO (see the chapter's README)

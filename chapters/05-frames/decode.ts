@@ -33,8 +33,10 @@ export const DEFAULT_MAX_PAYLOAD_LENGTH = 64 * 1024 * 1024;
  * Reads the next frame's header without consuming anything: null while the header is incomplete.
  * Throws {@link ProtocolError} (1002, or 1009 for a payload over the limit) for a header a server
  * must refuse: reserved bits without an extension, a reserved opcode, a control frame that is
- * fragmented or longer than 125 bytes, an unmasked frame, a 64-bit length with its top bit set, a
- * length not in its minimal encoding is allowed (RFC 6455 only says SHOULD for senders).
+ * fragmented or longer than 125 bytes, an unmasked frame, a 64-bit length with its top bit set.
+ * Each rule is checked as soon as the bytes it needs are there. A length that is not in its minimal
+ * encoding is accepted: §5.2 tells the sender to use the minimal one, not the receiver to refuse
+ * the others.
  */
 export function decodeFrameHeader(queue: ByteQueue, options: DecodeOptions = {}): FrameHeader | null {
   // TODO (see the chapter's README)

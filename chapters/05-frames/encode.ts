@@ -5,6 +5,7 @@
  * The payload is never copied: the encoder returns the header and the payload as two chunks, written
  * one after the other (corked) by the socket glue.
  */
+import { MAX_CONTROL_PAYLOAD, isControlOpcode } from './frame.ts';
 import { applyMask } from './mask.ts';
 import { todo } from '../wiring/errors.ts';
 
@@ -17,7 +18,11 @@ export interface EncodeOptions {
   readonly maskingKey?: Uint8Array;
 }
 
-/** The header of a frame of `payloadLength` bytes: 2, 4 or 10 bytes, plus 4 for a masking key. */
+/**
+ * The header of a frame of `payloadLength` bytes: 2, 4 or 10 bytes, plus 4 for a masking key.
+ * Throws RangeError for a frame no endpoint may send: an opcode outside 0–15, a length that is not
+ * a whole number of bytes, a control frame that is fragmented or over 125 bytes (§5.5).
+ */
 export function encodeFrameHeader(opcode: number, payloadLength: number, options: EncodeOptions = {}): Uint8Array {
   // TODO (see the chapter's README)
   return todo('chapters/05-frames/encode.ts', 'encodeFrameHeader: FIN/RSV1/opcode byte, then the length in 7, 7+16 or 7+64 bits, then the key');

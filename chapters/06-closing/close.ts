@@ -19,9 +19,11 @@ export interface CloseInfo {
 export const MAX_REASON_BYTES = 123;
 
 /**
- * Whether `code` may appear in a close frame: 1000–1003, 1007–1011 (defined by RFC 6455 or
- * registered), 3000–4999 (libraries and applications). 0–999, 1004–1006, 1012–2999 other than the
- * above, 1015 and ≥ 5000 are not (§7.4.1, §7.4.2).
+ * Whether `code` may appear in a close frame: 1000–1003 and 1007–1011 (defined by RFC 6455), and
+ * 3000–4999 (registered by libraries, or private to applications). 0–999 are never used, 1004 is
+ * reserved, 1005, 1006 and 1015 only report what an endpoint saw, 1012–2999 are reserved for this
+ * and future standards, ≥ 5000 does not exist (§7.4.1, §7.4.2). IANA has since registered 1012–1014;
+ * like the Autobahn test suite (cases 7.9.x), this server still refuses them on receipt.
  */
 export function isValidCloseCode(code: number): boolean {
   // TODO (see the chapter's README)

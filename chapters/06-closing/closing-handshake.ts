@@ -17,7 +17,7 @@
 import { ProtocolError } from '../wiring/errors.ts';
 import { CloseCode } from '../wiring/close-code.ts';
 import type { CloseInfo } from './close.ts';
-import { MAX_REASON_BYTES } from './close.ts';
+import { MAX_REASON_BYTES, isValidCloseCode } from './close.ts';
 import { todo } from '../wiring/errors.ts';
 
 /** The four states of a connection (RFC 6455 §4.1, §7). */

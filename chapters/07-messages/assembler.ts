@@ -5,6 +5,16 @@
  * continuation frames, the last with FIN set. Control frames may come between fragments; they never
  * reach the assembler (the connection answers them at once). The size limit applies to the whole
  * message across its fragments (1009), and text is validated fragment by fragment (1007 fails fast).
+ *
+ * ```
+ *  01 03 48 65 6c   text, FIN clear   "Hel"  → null  (message started)
+ *  89 00            ping              (answered by the connection, never seen here)
+ *  80 02 6c 6f      continuation, FIN "lo"   → { type: 'text', data: 'Hello' }
+ * ```
+ *
+ * Fragments are kept as a list and joined once, when the final one arrives: appending each fragment
+ * to a growing buffer would copy the message over and over (O(n²) for n fragments). Text is decoded
+ * once at the end too; the validator has already proven it well-formed.
  */
 import { ProtocolError } from '../wiring/errors.ts';
 import { CloseCode } from '../wiring/close-code.ts';

@@ -1,91 +1,237 @@
 /**
  * The socket glue: the only place where a Connection meets a real socket.
  *
- * Chapter 01's listener accepts sockets; for each one this module builds a {@link Connection} and
- * a sink that writes its output to the socket (header and payload corked into one TCP segment),
- * closes the socket when told, and hands the events to the application.
+ * Chapter 01's listener accepts sockets; for each one this module builds a sans-I/O
+ * {@link Connection} and a sink that writes its output to the socket (header and payload corked
+ * into one TCP segment), closes the socket when told, and hands the events to the application as a
+ * {@link SocketConnection}: the connection plus what only the socket knows (`bufferedAmount`,
+ * `destroy()`).
+ *
+ * It also applies chapter 09's flow control, in three places:
+ *
+ * 1. a write the socket cannot take at once (`write()` returns false) blocks reading until `'drain'`;
+ * 2. a message handler that returns a promise keeps the message's bytes "pending" until it
+ *    settles; above `maxPendingBytes` the socket stops reading (`socket.pause()`) and resumes below
+ *    half of it;
+ * 3. before a message is queued for a client, {@link slowConsumerAction} looks at the bytes already
+ *    queued for it (`maxBufferedAmount`): send, skip, or close with 1008.
+ *
+ * Until chapter 09 is written, its stand-ins write plainly and never pause (one notice says so).
  */
 import type * as net from 'node:net';
 import type { ConnectionHandler } from '../01-tcp-listener/listener.ts';
 import { listen } from '../01-tcp-listener/listener.ts';
-import type { ConnectionEvent, ConnectionOptions } from './connection.ts';
+import type { HttpResponse } from '../04-upgrade/handshake.ts';
+import { ReadyState } from '../06-closing/closing-handshake.ts';
+import type { Message } from '../07-messages/assembler.ts';
+import type { FlowLimits, SendDecision } from '../09-backpressure/flow-control.ts';
+import { FlowControl, slowConsumerAction, withDefaultFlowLimits } from '../09-backpressure/flow-control.ts';
+import { CloseCode } from './close-code.ts';
+import type { ConnectionEvent, ConnectionOptions, ConnectionSink } from './connection.ts';
 import { Connection } from './connection.ts';
+import { withStandIn } from './layers.ts';
 import type { TimeoutOptions } from './timeouts.ts';
 import { startTimers } from './timeouts.ts';
 
-export interface ServerOptions extends ConnectionOptions, TimeoutOptions {
+/** Which way bytes went: `in` from the client, `out` to it. */
+export type Direction = 'in' | 'out';
+
+/** Sees every chunk a connection reads or writes, as is (the demo's frame log): read it, never modify it. */
+export type ByteTap = (direction: Direction, bytes: Uint8Array) => void;
+
+/**
+ * The application: told every event of every connection. For a `message` it may return a promise:
+ * until it settles, the message's bytes count as pending (chapter 09).
+ */
+export type App = (connection: SocketConnection, event: ConnectionEvent) => void | PromiseLike<void>;
+
+export interface ServerOptions extends ConnectionOptions, TimeoutOptions, Partial<FlowLimits> {
   /** TCP port (0 = any free one). */
   readonly port?: number;
   /** Interface to bind (default 127.0.0.1). */
   readonly host?: string;
-  /** The application: told every event of every connection. Default: {@link echoApp}. */
-  readonly app?: (connection: Connection, event: ConnectionEvent) => void;
+  /** The application. Default: {@link echoApp}. */
+  readonly app?: App;
 }
 
 export interface RunningServer {
   readonly port: number;
   readonly host: string;
-  /** Stops listening and closes every connection. */
+  /** Stops listening and drops every connection (a polite shutdown sends close frames first). */
   close(): Promise<void>;
 }
 
 /** Echo every message back as it came; answer a plain HTTP request with 426. */
 export function echoApp(connection: Connection, event: ConnectionEvent): void {
   if (event.type === 'message') connection.send(event.message.data);
-  if (event.type === 'request') {
-    connection.respond({
-      status: 426,
-      headers: { Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Content-Type': 'text/plain; charset=utf-8' },
-      body: 'This is a WebSocket endpoint: connect with a WebSocket client.\n',
-    });
-  }
+  if (event.type === 'request') connection.respond(upgradeRequired());
+}
+
+/** 426 Upgrade Required with `Sec-WebSocket-Version: 13` (RFC 6455 §4.4): "speak WebSocket here". */
+export function upgradeRequired(): HttpResponse {
+  return {
+    status: 426,
+    headers: { Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Content-Type': 'text/plain; charset=utf-8' },
+    body: 'This is a WebSocket endpoint: connect with a WebSocket client.\n',
+  };
 }
 
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const app = options.app ?? echoApp;
+  const limits = withDefaultFlowLimits(options);
   const listener = await listen({ port: options.port ?? 0, host: options.host ?? '127.0.0.1' }, (socket) =>
-    attach(socket, options, app),
+    attach(socket, options, limits, app),
   );
   return { port: listener.port, host: listener.host, close: () => listener.close() };
 }
 
-function attach(
-  socket: net.Socket,
-  options: ServerOptions,
-  app: (connection: Connection, event: ConnectionEvent) => void,
-): ConnectionHandler {
+/** What the glue keeps for one socket, shared by its sink and its connection. */
+interface Link {
+  readonly socket: net.Socket;
+  readonly limits: FlowLimits;
+  readonly flow: FlowControl;
+  /** The byte observer, if any. */
+  tap: ByteTap | null;
+}
+
+let lastConnectionId = 0;
+
+/**
+ * A {@link Connection} bound to a socket: what the application gets. It adds what only the socket
+ * knows (`bufferedAmount`, `destroy()`), and its `send` applies chapter 09's slow-consumer policy.
+ */
+export class SocketConnection extends Connection {
+  /** A number unique within this process, for logs. */
+  readonly id = ++lastConnectionId;
+
+  constructor(
+    private readonly link: Link,
+    sink: ConnectionSink,
+    options: ConnectionOptions,
+  ) {
+    super(sink, options);
+  }
+
+  /** Bytes written to the socket and not yet handed to the kernel (`socket.writableLength`). */
+  get bufferedAmount(): number {
+    return this.link.socket.writableLength;
+  }
+
+  /** Bytes of received messages whose handler has not settled yet (chapter 09). */
+  get pendingBytes(): number {
+    return this.link.flow.pendingBytes;
+  }
+
+  /**
+   * Sends a text (string) or binary message if the connection is OPEN and the slow-consumer policy
+   * lets it through (chapter 09): past `maxBufferedAmount` queued, the message is skipped or the
+   * connection is closed with 1008. False when the message was not queued.
+   */
+  override send(data: string | Uint8Array): boolean {
+    if (this.readyState !== ReadyState.OPEN) return false;
+    const length = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
+    const decision = withStandIn(
+      () => slowConsumerAction(this.link.socket.writableLength, length, this.link.limits),
+      (): SendDecision => 'send',
+      MEANWHILE_NO_LIMIT,
+    );
+    if (decision === 'close') this.close(CloseCode.PolicyViolation, 'slow consumer: too much data queued');
+    if (decision !== 'send') return false;
+    return super.send(data);
+  }
+
+  /** Drops the TCP connection now, without a closing handshake. */
+  destroy(): void {
+    this.link.socket.destroy();
+  }
+
+  /** Observes every chunk read or written from now on (the demo's frame log); `null` stops. */
+  observe(tap: ByteTap | null): void {
+    this.link.tap = tap;
+  }
+}
+
+function attach(socket: net.Socket, options: ServerOptions, limits: FlowLimits, app: App): ConnectionHandler {
   socket.setNoDelay(true);
+  const link: Link = { socket, limits, flow: new FlowControl(limits), tap: null };
+  const { flow } = link;
   const timers = startTimers(options, {
     ping: () => connection.ping(),
     drop: () => socket.destroy(),
   });
-  const connection: Connection = new Connection(
-    {
-      write(chunks) {
-        if (socket.destroyed) return;
-        socket.cork();
-        for (const chunk of chunks) socket.write(chunk);
-        socket.uncork();
-      },
-      end() {
-        socket.end();
-      },
-      emit(event) {
-        if (event.type === 'open') timers.opened();
-        if (event.type === 'closing') timers.closing();
-        app(connection, event);
-      },
+
+  /** Asks chapter 09 what to do to the socket's read side, and does it. */
+  const applyFlow = (): void => {
+    if (socket.destroyed) return;
+    const action = withStandIn(() => flow.readingAction(), () => null, MEANWHILE_NO_PAUSE);
+    if (action === 'pause') socket.pause();
+    if (action === 'resume') socket.resume();
+  };
+  socket.on('drain', () => {
+    flow.drained();
+    applyFlow();
+  });
+
+  /** A message handler's promise: the message stays pending until it settles. */
+  const track = (result: PromiseLike<void>, message: Message): void => {
+    const length = typeof message.data === 'string' ? Buffer.byteLength(message.data) : message.data.length;
+    flow.messageStarted(length);
+    const done = (): void => {
+      flow.messageFinished(length);
+      // The application made progress: the connection is not idle, even while reading is paused.
+      timers.activity();
+      applyFlow();
+    };
+    result.then(done, () => {
+      done();
+      connection.close(CloseCode.InternalError, 'internal error');
+    });
+  };
+
+  const sink: ConnectionSink = {
+    write(chunks) {
+      if (socket.destroyed) return;
+      if (link.tap) for (const chunk of chunks) link.tap('out', chunk);
+      socket.cork();
+      let accepted = true;
+      for (const chunk of chunks) accepted = socket.write(chunk);
+      socket.uncork();
+      // false: the socket's buffer is over its high-water mark; stop reading until 'drain' (chapter 09).
+      if (!accepted) {
+        flow.wrote(false);
+        applyFlow();
+      }
     },
-    options,
-  );
+    end() {
+      socket.end();
+    },
+    emit(event) {
+      if (event.type === 'open') timers.opened();
+      if (event.type === 'closing') timers.closing();
+      const result = app(connection, event);
+      if (event.type === 'message' && isPromiseLike(result)) track(result, event.message);
+    },
+  };
+  const connection = new SocketConnection(link, sink, options);
+
   return {
     receive: (bytes) => {
       timers.activity();
+      if (link.tap) link.tap('in', bytes);
       connection.receive(bytes);
+      applyFlow();
     },
     closed: () => {
       timers.stop();
       connection.transportClosed();
     },
   };
+}
+
+const MEANWHILE_NO_PAUSE =
+  'reading never pauses: a client that sends faster than the application (or its own reads) keeps up grows the server without bound';
+const MEANWHILE_NO_LIMIT = 'every message is queued for a client, however far behind it is';
+
+function isPromiseLike(value: unknown): value is PromiseLike<void> {
+  return typeof value === 'object' && value !== null && typeof (value as PromiseLike<void>).then === 'function';
 }

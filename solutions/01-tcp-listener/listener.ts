@@ -46,6 +46,82 @@ export function listen(
   accept: (socket: net.Socket) => ConnectionHandler,
 ): Promise<Listener> {
   // @solution listen: a net.Server that feeds each socket's data to its handler and survives socket errors
-  throw new Error('not written yet');
+  const host = options.host ?? '127.0.0.1';
+  /** Every open socket, with a promise that settles when it is fully closed. */
+  const open = new Map<net.Socket, Promise<void>>();
+
+  const server = net.createServer((socket) => {
+    open.set(socket, new Promise((resolve) => socket.once('close', () => resolve())));
+    serveSocket(socket, accept);
+    socket.once('close', () => open.delete(socket));
+  });
+
+  let closing: Promise<void> | null = null;
+  const close = (): Promise<void> => {
+    closing ??= new Promise<void>((resolve) => {
+      // 1. Stop accepting. The callback runs once the server and every socket are closed.
+      server.close(() => resolve());
+      // 2. Close what is open. destroy() sends no goodbye; a polite shutdown (close frames with
+      //    1001) is the connection's job before it gets here.
+      for (const socket of open.keys()) socket.destroy();
+    }).then(() => Promise.all(open.values()).then(() => undefined));
+    return closing;
+  };
+
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, host, () => {
+      server.off('error', reject);
+      // After listening, a server error (rare: e.g. EMFILE on accept) must not crash the process.
+      server.on('error', () => {});
+      const address = server.address() as net.AddressInfo;
+      resolve({
+        port: address.port,
+        host: address.address,
+        get connections() {
+          return open.size;
+        },
+        close,
+      });
+    });
+  });
   // @end
 }
+
+// @remove
+/**
+ * Wires one socket to its handler. Whatever happens on this socket (a reset, a handler that throws)
+ * ends this socket only: an 'error' event without a listener would crash the whole process.
+ */
+function serveSocket(socket: net.Socket, accept: (socket: net.Socket) => ConnectionHandler): void {
+  let failure: Error | undefined;
+  // 1. ECONNRESET, EPIPE …: remember it; 'close' always follows and reports it.
+  socket.on('error', (error) => {
+    failure ??= error;
+  });
+  let handler: ConnectionHandler;
+  try {
+    handler = accept(socket);
+  } catch (error) {
+    socket.destroy();
+    return;
+  }
+  // 2. Every chunk, in order. A handler that throws loses its socket, nobody else's.
+  socket.on('data', (chunk: Buffer) => {
+    try {
+      handler.receive(chunk);
+    } catch (error) {
+      failure ??= error instanceof Error ? error : new Error(String(error));
+      socket.destroy();
+    }
+  });
+  // 3. Exactly once, however the socket ended.
+  socket.once('close', () => {
+    try {
+      handler.closed(failure);
+    } catch {
+      // The socket is already gone; there is nothing left to protect.
+    }
+  });
+}
+// @end

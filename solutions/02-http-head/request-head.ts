@@ -40,6 +40,15 @@ export const defaultHeadLimits: HeadLimits = { maxHeadBytes: 8 * 1024, maxHeader
  * time bytes arrive, until it returns the head.
  */
 export class RequestHeadParser {
+  // @remove
+  /** How many bytes of the queue have been scanned for the end of the head. */
+  private scanned = 0;
+  /** Where the line being scanned starts. */
+  private lineStart = 0;
+  /** Lines completed so far, the request line included (leading empty lines are not counted). */
+  private lines = 0;
+  // @end
+
   constructor(readonly limits: HeadLimits = defaultHeadLimits) {}
 
   /**
@@ -49,10 +58,108 @@ export class RequestHeadParser {
    */
   parse(queue: ByteQueue): RequestHead | null {
     // @solution RequestHeadParser.parse: find CRLF CRLF, then parse the request line and the header fields
-    throw new Error('not written yet');
+    const end = this.findEnd(queue);
+    if (end === null) return null;
+    this.scanned = this.lineStart = this.lines = 0;
+    return parseHead(latin1(queue.consume(end)));
     // @end
   }
+
+  // @remove
+  /**
+   * Scans the new bytes only, line by line: returns the length of the head once its blank line is
+   * in the queue, else null. Checks the limits and the line endings as it goes, so a client that
+   * never stops sending header lines is refused at the limit, not when it runs out of memory.
+   */
+  private findEnd(queue: ByteQueue): number | null {
+    const { maxHeadBytes, maxHeaders } = this.limits;
+    for (; this.scanned < queue.length; this.scanned++) {
+      const i = this.scanned;
+      const byte = queue.byteAt(i);
+      // RFC 9112 §2.2: lines end with CRLF. A bare CR is refused; so is a bare LF (see README).
+      if (byte === LF) {
+        if (i === 0 || queue.byteAt(i - 1) !== CR) throw new HttpError(400, 'a line ends with LF without CR (RFC 9112 §2.2)');
+        const empty = i - 1 === this.lineStart;
+        this.lineStart = i + 1;
+        // RFC 9112 §2.2: empty lines before the request line are ignored.
+        if (empty && this.lines > 0) return i + 1;
+        if (!empty) this.lines++;
+        if (this.lines - 1 > maxHeaders) {
+          throw new HttpError(431, `more than ${maxHeaders} header fields (RFC 6585 §5)`);
+        }
+      } else if (i > 0 && queue.byteAt(i - 1) === CR) {
+        throw new HttpError(400, 'a CR not followed by LF (RFC 9112 §2.2)');
+      }
+      if (i + 1 >= maxHeadBytes) {
+        throw new HttpError(431, `the request head is longer than ${maxHeadBytes} bytes (RFC 6585 §5)`);
+      }
+    }
+    return null;
+  }
+  // @end
 }
+
+// @remove
+const CR = 0x0d;
+const LF = 0x0a;
+
+/** RFC 9110 §5.6.2: token = 1*tchar. */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** RFC 9112 §3.2: a request-target has no whitespace or control characters. */
+const TARGET = /^[\x21-\x7e]+$/;
+const HTTP_VERSION = /^HTTP\/\d\.\d$/;
+/** RFC 9110 §5.5: field-vchar, SP and HTAB; no other control characters. */
+const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+/** Bytes → string, one character per byte (header bytes above 0x7f are opaque, RFC 9110 §5.5). */
+function latin1(bytes: Uint8Array): string {
+  let text = '';
+  for (let i = 0; i < bytes.length; i += 4096) {
+    text += String.fromCharCode(...bytes.subarray(i, i + 4096));
+  }
+  return text;
+}
+
+/** Parses a complete head (CRLF line endings already checked, blank line included). */
+function parseHead(text: string): RequestHead {
+  const lines = text.split('\r\n');
+  while (lines[0] === '') lines.shift();
+  lines.splice(lines.length - 2); // the empty line and what follows the final CRLF
+  const [requestLine = '', ...fieldLines] = lines;
+
+  // 1. RFC 9112 §3: method SP request-target SP HTTP-version, single spaces.
+  const parts = requestLine.split(' ');
+  if (parts.length !== 3) throw new HttpError(400, `malformed request line "${requestLine}" (RFC 9112 §3)`);
+  const [method, target, version] = parts as [string, string, string];
+  if (!TOKEN.test(method)) throw new HttpError(400, `the method "${method}" is not a token (RFC 9110 §9.1)`);
+  if (!TARGET.test(target)) throw new HttpError(400, `malformed request-target "${target}" (RFC 9112 §3.2)`);
+  if (!HTTP_VERSION.test(version)) throw new HttpError(400, `malformed HTTP version "${version}" (RFC 9112 §2.3)`);
+
+  // 2. RFC 9112 §5: field-name ":" OWS field-value OWS.
+  const headers = new Map<string, string[]>();
+  for (const line of fieldLines) {
+    if (line.startsWith(' ') || line.startsWith('\t')) {
+      throw new HttpError(400, 'obsolete line folding is not accepted (RFC 9112 §5.2)');
+    }
+    const colon = line.indexOf(':');
+    if (colon < 0) throw new HttpError(400, `a header line without a colon (RFC 9112 §5)`);
+    const name = line.slice(0, colon);
+    if (/[ \t]$/.test(name)) {
+      throw new HttpError(400, `whitespace between the field name "${name.trim()}" and the colon (RFC 9112 §5.1)`);
+    }
+    if (!TOKEN.test(name)) throw new HttpError(400, `the field name "${name}" is not a token (RFC 9110 §5.1)`);
+    const value = line.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, '');
+    if (!FIELD_VALUE.test(value)) {
+      throw new HttpError(400, `a control character in the value of "${name}" (RFC 9110 §5.5)`);
+    }
+    const key = name.toLowerCase();
+    const values = headers.get(key);
+    if (values) values.push(value);
+    else headers.set(key, [value]);
+  }
+  return { method, target, version, headers };
+}
+// @end
 
 /**
  * Every value of the field `name` (case-insensitive), repeated lines and comma-separated lists
@@ -61,13 +168,17 @@ export class RequestHeadParser {
  */
 export function headerList(head: RequestHead, name: string): string[] {
   // @solution headerList: split every value of the field on commas, trim, drop empty items
-  throw new Error('not written yet');
+  const values = head.headers.get(name.toLowerCase()) ?? [];
+  return values
+    .flatMap((value) => value.split(','))
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
   // @end
 }
 
 /** The single value of the field `name` (case-insensitive), `undefined` if absent; repeats joined with ", ". */
 export function headerValue(head: RequestHead, name: string): string | undefined {
   // @solution headerValue: join the values of a field with ", "
-  throw new Error('not written yet');
+  return head.headers.get(name.toLowerCase())?.join(', ');
   // @end
 }

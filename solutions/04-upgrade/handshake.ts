@@ -53,21 +53,68 @@ export interface HttpResponse {
  */
 export function decideHandshake(head: RequestHead, options: HandshakeOptions = {}): HandshakeDecision {
   // @solution decideHandshake: check each requirement of RFC 6455 §4.2.1 in turn, throw HttpError on the first one missing
-  throw new Error('not written yet');
+  const path = pathOf(head.target);
+  // 1. Not an upgrade to WebSocket: an ordinary request (or an upgrade to another protocol, which a
+  //    server may ignore, RFC 9110 §7.8). The application answers it.
+  if (!hasToken(headerList(head, 'upgrade'), 'websocket')) return { kind: 'http', path };
+  // 2. RFC 6455 §4.1 item 2: a GET, over HTTP/1.1 or later.
+  if (head.method !== 'GET') {
+    throw new HttpError(405, `a WebSocket handshake is a GET, not ${head.method}`, { Allow: 'GET' });
+  }
+  if (!/^HTTP\/1\.[1-9]$/.test(head.version)) {
+    throw new HttpError(400, `a WebSocket handshake needs HTTP/1.1, not ${head.version}`);
+  }
+  // 3. RFC 9112 §3.2: exactly one Host field.
+  const hosts = head.headers.get('host') ?? [];
+  if (hosts.length !== 1) throw new HttpError(400, hosts.length === 0 ? 'the Host field is missing' : 'more than one Host field');
+  // 4. RFC 6455 §4.2.1 item 4: Connection lists the upgrade option (among others, maybe).
+  if (!hasToken(headerList(head, 'connection'), 'upgrade')) {
+    throw new HttpError(400, 'the Connection field does not list "Upgrade"');
+  }
+  // 5. RFC 6455 §4.4: any version but 13 gets 426 and the version this server speaks.
+  const version = headerValue(head, 'sec-websocket-version');
+  if (version !== WEBSOCKET_VERSION) {
+    throw new HttpError(
+      426,
+      version === undefined ? 'the Sec-WebSocket-Version field is missing' : `unsupported Sec-WebSocket-Version ${version}`,
+      { 'Sec-WebSocket-Version': WEBSOCKET_VERSION },
+    );
+  }
+  // 6. RFC 6455 §4.2.1 item 5: exactly one key, the base64 of 16 bytes.
+  const keys = head.headers.get('sec-websocket-key') ?? [];
+  if (keys.length !== 1) {
+    throw new HttpError(400, keys.length === 0 ? 'the Sec-WebSocket-Key field is missing' : 'more than one Sec-WebSocket-Key field');
+  }
+  const key = keys[0]!;
+  if (!isValidKey(key)) throw new HttpError(400, 'the Sec-WebSocket-Key is not 16 bytes in base64');
+  // 7. RFC 6455 §4.2.2 item 5.4: the first of our protocols that the client offered, or none.
+  const offered = headerList(head, 'sec-websocket-protocol');
+  const protocol = (options.protocols ?? []).find((candidate) => offered.includes(candidate)) ?? null;
+  return { kind: 'websocket', path, accept: computeAccept(key), protocol };
   // @end
 }
 
 /** The `101 Switching Protocols` response for an accepted upgrade (RFC 6455 §4.2.2 item 5). */
 export function acceptResponse(decision: Extract<HandshakeDecision, { kind: 'websocket' }>): HttpResponse {
   // @solution acceptResponse: 101 with Upgrade, Connection, Sec-WebSocket-Accept (and Sec-WebSocket-Protocol when one was chosen)
-  throw new Error('not written yet');
+  const headers: Record<string, string> = {
+    Upgrade: 'websocket',
+    Connection: 'Upgrade',
+    'Sec-WebSocket-Accept': decision.accept,
+  };
+  if (decision.protocol !== null) headers['Sec-WebSocket-Protocol'] = decision.protocol;
+  return { status: 101, headers };
   // @end
 }
 
 /** The response refusing a handshake: the error's status and headers, a short text body saying why. */
 export function refusalResponse(error: HttpError): HttpResponse {
   // @solution refusalResponse: the status, error.headers, Connection: close and a text body with the reason
-  throw new Error('not written yet');
+  return {
+    status: error.status,
+    headers: { ...error.headers, Connection: 'close', 'Content-Type': 'text/plain; charset=utf-8' },
+    body: `${error.message}\n`,
+  };
   // @end
 }
 
@@ -77,6 +124,61 @@ export function refusalResponse(error: HttpError): HttpResponse {
  */
 export function formatResponse(response: HttpResponse): Uint8Array {
   // @solution formatResponse: "HTTP/1.1 <status> <reason>", "Name: value" lines, CRLF after each, then an empty line
-  throw new Error('not written yet');
+  const { status } = response;
+  const body = typeof response.body === 'string' ? textEncoder.encode(response.body) : (response.body ?? new Uint8Array(0));
+  // 1. The status line: RFC 9112 §4, the reason phrase may be empty but its space may not.
+  let head = `HTTP/1.1 ${status} ${REASONS[status] ?? ''}\r\n`;
+  // 2. The fields. A value with CR or LF would let a caller inject header lines: refuse it.
+  const fields = Object.entries(response.headers ?? {});
+  for (const [name, value] of fields) {
+    if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name) || /[\r\n\0]/.test(value)) {
+      throw new Error(`formatResponse: invalid header field ${JSON.stringify(name)}: ${JSON.stringify(value)}`);
+    }
+    head += `${name}: ${value}\r\n`;
+  }
+  // 3. RFC 9110 §8.6: the body's length, so the client knows where it ends. A 1xx or 204 has no body.
+  const hasLength = fields.some(([name]) => name.toLowerCase() === 'content-length');
+  if (status >= 200 && status !== 204 && status !== 304 && !hasLength) head += `Content-Length: ${body.length}\r\n`;
+  // 4. The empty line ends the head; the body follows.
+  head += '\r\n';
+  const headBytes = textEncoder.encode(head);
+  const bytes = new Uint8Array(headBytes.length + body.length);
+  bytes.set(headBytes, 0);
+  bytes.set(body, headBytes.length);
+  return bytes;
   // @end
 }
+
+// @remove
+const textEncoder = new TextEncoder();
+
+/** Reason phrases of the statuses this server sends (RFC 9110 §15). */
+const REASONS: Readonly<Record<number, string>> = {
+  101: 'Switching Protocols',
+  200: 'OK',
+  204: 'No Content',
+  400: 'Bad Request',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  426: 'Upgrade Required',
+  431: 'Request Header Fields Too Large',
+  500: 'Internal Server Error',
+  501: 'Not Implemented',
+  503: 'Service Unavailable',
+};
+
+/** Whether a comma-split list holds `token`, compared case-insensitively (RFC 9110 §7.8, §7.6.1). */
+function hasToken(list: readonly string[], token: string): boolean {
+  return list.some((item) => item.toLowerCase() === token);
+}
+
+/** The path of a request-target: origin-form `/chat?x=1` → `/chat`; absolute-form via URL. */
+function pathOf(target: string): string {
+  if (target.startsWith('/')) return target.split('?')[0]!;
+  try {
+    return new URL(target).pathname;
+  } catch {
+    return target;
+  }
+}
+// @end

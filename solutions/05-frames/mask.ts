@@ -12,7 +12,7 @@ export function applyMask(data: Uint8Array, maskingKey: Uint8Array, offset = 0):
   // @solution applyMask: XOR every byte with maskingKey[(offset + i) % 4]
   // The plain byte loop. Chapter 11 measures it against a word-at-a-time version.
   for (let i = 0; i < data.length; i++) {
-    data[i] ^= maskingKey[(offset + i) & 3]!;
+    data[i] ^= maskingKey[(offset + i) % 4]!;
   }
   // @end
 }

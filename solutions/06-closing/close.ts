@@ -18,13 +18,16 @@ export interface CloseInfo {
 export const MAX_REASON_BYTES = 123;
 
 /**
- * Whether `code` may appear in a close frame: 1000–1003, 1007–1011 (defined by RFC 6455 or
- * registered), 3000–4999 (libraries and applications). 0–999, 1004–1006, 1012–2999 other than the
- * above, 1015 and ≥ 5000 are not (§7.4.1, §7.4.2).
+ * Whether `code` may appear in a close frame: 1000–1003 and 1007–1011 (defined by RFC 6455), and
+ * 3000–4999 (registered by libraries, or private to applications). 0–999 are never used, 1004 is
+ * reserved, 1005, 1006 and 1015 only report what an endpoint saw, 1012–2999 are reserved for this
+ * and future standards, ≥ 5000 does not exist (§7.4.1, §7.4.2). IANA has since registered 1012–1014;
+ * like the Autobahn test suite (cases 7.9.x), this server still refuses them on receipt.
  */
 export function isValidCloseCode(code: number): boolean {
   // @solution isValidCloseCode: 1000–1003, 1007–1011 and 3000–4999
-  throw new Error('not written yet');
+  if (!Number.isInteger(code)) return false;
+  return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1011) || (code >= 3000 && code <= 4999);
   // @end
 }
 
@@ -34,7 +37,30 @@ export function isValidCloseCode(code: number): boolean {
  */
 export function parseClosePayload(payload: Uint8Array): CloseInfo {
   // @solution parseClosePayload: empty, or a big-endian uint16 code then a UTF-8 reason, each checked
-  throw new Error('not written yet');
+  // 1. No payload: no status code (§7.1.5 reports this as 1005).
+  if (payload.length === 0) return { code: CloseCode.NoStatusReceived, reason: '' };
+  // 2. A body, if present, starts with a 2-byte code (§5.5.1): one byte cannot be one.
+  if (payload.length === 1) {
+    throw new ProtocolError(
+      `close frame with a 1-byte payload (${hexByte(payload[0]!)}): a status code takes 2 bytes (RFC 6455 §5.5.1)`,
+    );
+  }
+  // 3. The code, big-endian, and only one that may be sent (§7.4).
+  const code = new DataView(payload.buffer, payload.byteOffset, payload.byteLength).getUint16(0);
+  if (!isValidCloseCode(code)) {
+    throw new ProtocolError(`close frame with status code ${code}, which ${whyInvalid(code)} (RFC 6455 §7.4)`);
+  }
+  // 4. The reason, which must be UTF-8 (§5.5.1): invalid text is 1007, as in a text message.
+  let reason: string;
+  try {
+    reason = strictUtf8.decode(payload.subarray(2));
+  } catch {
+    throw new ProtocolError(
+      `close frame whose reason is not valid UTF-8 (${payload.length - 2} bytes after the code) (RFC 6455 §5.5.1)`,
+      CloseCode.InvalidPayload,
+    );
+  }
+  return { code, reason };
   // @end
 }
 
@@ -45,6 +71,43 @@ export function parseClosePayload(payload: Uint8Array): CloseInfo {
  */
 export function encodeClosePayload(code: number, reason = ''): Uint8Array {
   // @solution encodeClosePayload: 2 bytes of code, big-endian, then the reason's UTF-8 bytes
-  throw new Error('not written yet');
+  if (code === CloseCode.NoStatusReceived) {
+    // "No status" is said with an empty payload, which has no room for a reason (§5.5.1).
+    if (reason !== '') throw new RangeError('a close reason needs a status code: 1005 cannot carry one');
+    return new Uint8Array(0);
+  }
+  if (!isValidCloseCode(code)) {
+    throw new RangeError(`close code ${code} may not be sent in a close frame (RFC 6455 §7.4)`);
+  }
+  const reasonBytes = utf8.encode(reason);
+  if (reasonBytes.length > MAX_REASON_BYTES) {
+    throw new RangeError(
+      `a close reason is at most ${MAX_REASON_BYTES} bytes of UTF-8, not ${reasonBytes.length} (RFC 6455 §5.5)`,
+    );
+  }
+  const payload = new Uint8Array(2 + reasonBytes.length);
+  new DataView(payload.buffer).setUint16(0, code);
+  payload.set(reasonBytes, 2);
+  return payload;
   // @end
 }
+
+// @remove
+const utf8 = new TextEncoder();
+/** `fatal: true` makes invalid UTF-8 throw instead of turning into U+FFFD. */
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+function hexByte(byte: number): string {
+  return `0x${byte.toString(16).padStart(2, '0')}`;
+}
+
+/** Why a code may not be sent, in the words of §7.4. */
+function whyInvalid(code: number): string {
+  if (code === CloseCode.NoStatusReceived || code === CloseCode.Abnormal || code === CloseCode.TlsHandshake) {
+    return 'is reserved for reporting and must never be sent';
+  }
+  if (code < 1000) return 'is not used';
+  if (code < 3000) return 'is reserved for this and future standards';
+  return 'is outside the range of close codes (1000–4999)';
+}
+// @end

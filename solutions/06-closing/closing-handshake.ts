@@ -17,7 +17,7 @@
 import { ProtocolError } from '../wiring/errors.ts';
 import { CloseCode } from '../wiring/close-code.ts';
 import type { CloseInfo } from './close.ts';
-import { MAX_REASON_BYTES } from './close.ts';
+import { MAX_REASON_BYTES, isValidCloseCode } from './close.ts';
 
 /** The four states of a connection (RFC 6455 §4.1, §7). */
 export const ReadyState = {
@@ -46,7 +46,24 @@ export interface CloseReply {
  */
 export function replyToClose(state: ReadyState, received: CloseInfo): CloseReply {
   // @solution replyToClose: echo the code when OPEN, nothing more when CLOSING; the server closes TCP either way
-  throw new Error('not written yet');
+  switch (state) {
+    case ReadyState.OPEN:
+      // The peer started: answer with a close frame echoing its code (§5.5.1). 1005 means its
+      // frame was empty, and an empty close answers it.
+      return { reply: { code: received.code, reason: '' }, next: ReadyState.CLOSING, closeTransport: true };
+    case ReadyState.CLOSING:
+      // We started and this is the answer: the handshake is complete, nothing more to send.
+      return { reply: null, next: ReadyState.CLOSING, closeTransport: true };
+    case ReadyState.CLOSED:
+      return { reply: null, next: ReadyState.CLOSED, closeTransport: true };
+    case ReadyState.CONNECTING:
+      // Frames are only read after the 101: the connection never asks this.
+      throw new Error('a close frame cannot arrive before the opening handshake is complete');
+    default: {
+      const unknown: never = state;
+      throw new Error(`unknown ready state ${String(unknown)}`);
+    }
+  }
   // @end
 }
 
@@ -57,6 +74,22 @@ export function replyToClose(state: ReadyState, received: CloseInfo): CloseReply
  */
 export function closeForError(error: unknown): CloseInfo {
   // @solution closeForError: ProtocolError → its code and message, anything else → 1011 "internal error"
-  throw new Error('not written yet');
+  if (error instanceof ProtocolError && isValidCloseCode(error.code)) {
+    return { code: error.code, reason: truncateUtf8(error.message, MAX_REASON_BYTES) };
+  }
+  // A bug or an unexpected condition: say so, but never what (its message may hold anything).
+  return { code: CloseCode.InternalError, reason: 'internal error' };
   // @end
 }
+
+// @remove
+/** `text` cut to at most `maxBytes` bytes of UTF-8, never in the middle of a character. */
+function truncateUtf8(text: string, maxBytes: number): string {
+  const bytes = new TextEncoder().encode(text);
+  if (bytes.length <= maxBytes) return text;
+  // Back up over continuation bytes (10xxxxxx) so the cut falls before a character's first byte.
+  let end = maxBytes;
+  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--;
+  return new TextDecoder().decode(bytes.subarray(0, end));
+}
+// @end

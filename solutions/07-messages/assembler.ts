@@ -5,6 +5,16 @@
  * continuation frames, the last with FIN set. Control frames may come between fragments; they never
  * reach the assembler (the connection answers them at once). The size limit applies to the whole
  * message across its fragments (1009), and text is validated fragment by fragment (1007 fails fast).
+ *
+ * ```
+ *  01 03 48 65 6c   text, FIN clear   "Hel"  → null  (message started)
+ *  89 00            ping              (answered by the connection, never seen here)
+ *  80 02 6c 6f      continuation, FIN "lo"   → { type: 'text', data: 'Hello' }
+ * ```
+ *
+ * Fragments are kept as a list and joined once, when the final one arrives: appending each fragment
+ * to a growing buffer would copy the message over and over (O(n²) for n fragments). Text is decoded
+ * once at the end too; the validator has already proven it well-formed.
  */
 import { ProtocolError } from '../wiring/errors.ts';
 import { CloseCode } from '../wiring/close-code.ts';
@@ -24,9 +34,29 @@ export interface AssemblerOptions {
 
 /** Default largest message: 64 MiB. */
 export const DEFAULT_MAX_MESSAGE_LENGTH = 64 * 1024 * 1024;
+// @remove
+
+/**
+ * Decodes validated text. `ignoreBOM: true` keeps a leading U+FEFF in the message: by default a
+ * TextDecoder strips it, and an echo would then differ from what the client sent.
+ */
+const textDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
+
+/** The message being assembled: its type, its fragments so far, and (for text) the validator. */
+interface MessageInProgress {
+  readonly type: 'text' | 'binary';
+  readonly fragments: Uint8Array[];
+  length: number;
+  readonly utf8: Utf8Validator | null;
+}
+// @end
 
 /** Turns a connection's data frames into messages. One instance per connection. */
 export class MessageAssembler {
+  // @remove
+  private current: MessageInProgress | null = null;
+  // @end
+
   constructor(readonly options: AssemblerOptions = {}) {}
 
   /**
@@ -37,14 +67,64 @@ export class MessageAssembler {
    */
   push(frame: Frame): Message | null {
     // @solution MessageAssembler.push: start, continue or finish a message; validate text fragment by fragment
-    throw new Error('not written yet');
+    // 1. Start a message, or continue the one in progress (RFC 6455 §5.4).
+    let message: MessageInProgress;
+    if (frame.opcode === Opcode.Continuation) {
+      if (this.current === null) throw new ProtocolError('continuation frame with no message to continue');
+      message = this.current;
+    } else if (frame.opcode === Opcode.Text || frame.opcode === Opcode.Binary) {
+      if (this.current !== null) throw new ProtocolError('new data frame inside an unfinished fragmented message');
+      const type = frame.opcode === Opcode.Text ? 'text' : 'binary';
+      message = { type, fragments: [], length: 0, utf8: type === 'text' ? new Utf8Validator() : null };
+      this.current = message;
+    } else {
+      throw new Error(`the assembler takes data frames only, not opcode ${frame.opcode}`);
+    }
+
+    // 2. The limit is on the whole message: check it now that this fragment's length is known.
+    const max = this.options.maxMessageLength ?? DEFAULT_MAX_MESSAGE_LENGTH;
+    message.length += frame.payload.length;
+    if (message.length > max) {
+      this.current = null;
+      throw new ProtocolError(`message of more than ${max} bytes`, CloseCode.MessageTooBig);
+    }
+
+    // 3. Fail fast on invalid text (§8.1): this fragment, not the end of the message, decides.
+    if (message.utf8 !== null && !message.utf8.push(frame.payload)) {
+      this.current = null;
+      throw new ProtocolError('invalid UTF-8 in a text message', CloseCode.InvalidPayload);
+    }
+    message.fragments.push(frame.payload);
+    if (!frame.fin) return null;
+
+    // 4. The final fragment: the message must not end inside a code point; join once, decode once.
+    this.current = null;
+    if (message.utf8 !== null && !message.utf8.end()) {
+      throw new ProtocolError('text message ends inside a UTF-8 sequence', CloseCode.InvalidPayload);
+    }
+    const data = join(message.fragments, message.length);
+    return message.type === 'text' ? { type: 'text', data: textDecoder.decode(data) } : { type: 'binary', data };
     // @end
   }
 
   /** Whether a fragmented message is in progress. */
   get inProgress(): boolean {
     // @solution MessageAssembler.inProgress: true between a first fragment and its final one
-    throw new Error('not written yet');
+    return this.current !== null;
     // @end
   }
 }
+// @remove
+
+/** The fragments as one array, copied once; a single fragment is returned as it is. */
+function join(fragments: readonly Uint8Array[], length: number): Uint8Array {
+  if (fragments.length === 1) return fragments[0]!;
+  const joined = new Uint8Array(length);
+  let offset = 0;
+  for (const fragment of fragments) {
+    joined.set(fragment, offset);
+    offset += fragment.length;
+  }
+  return joined;
+}
+// @end

@@ -243,7 +243,13 @@ export class Connection {
   }
 
   private refusalFor(error: unknown): HttpResponse {
-    if (error instanceof HttpError) return refusalResponse(error);
+    if (error instanceof HttpError) {
+      return withStandIn(
+        () => refusalResponse(error),
+        () => ({ status: error.status, headers: error.headers, body: `${error.message}\n` }),
+        'refusals are written by a stand-in',
+      );
+    }
     if (error instanceof NotImplementedError) return { status: 501, body: `${error.message}\n` };
     return { status: 500, body: 'internal server error\n' };
   }

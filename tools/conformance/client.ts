@@ -165,11 +165,6 @@ export class RawClient {
     return true;
   }
 
-  /** Bytes received and not read as a head or a frame yet. */
-  get unreadBytes(): number {
-    return this.buffered;
-  }
-
   /** Stop reading from the socket, so the server's writes back up (backpressure cases). */
   pause(): void {
     this.socket.pause();

@@ -51,7 +51,8 @@ async function nextFrame(client: RawClient): Promise<ServerFrame | null> {
 /** Read one message, joining fragments; control frames in between are returned as they come. */
 export async function readMessageOrControl(client: RawClient): Promise<ServerFrame | Message | null> {
   const first = await nextFrame(client);
-  if (!first || first.opcode >= Opcode.Close || first.fin) return first;
+  if (!first || first.opcode >= Opcode.Close) return first;
+  if (first.fin && first.opcode !== Opcode.Continuation) return { opcode: first.opcode, payload: first.payload };
   if (first.opcode === Opcode.Continuation) fail(`the server sent a continuation frame with no message started (RFC 6455 §5.4)`);
   const parts = [first.payload];
   for (;;) {

@@ -53,13 +53,27 @@ export function isNotImplemented(error: TestError): boolean {
   return error.name === 'NotImplementedError' || /^Chapter \d\d: implement /.test(error.message ?? '');
 }
 
-/** The chapter numbers named by NotImplementedError messages in a chapter's results. */
+const TODO_ANYWHERE = /Chapter (\d\d): implement /g;
+
+/**
+ * Whether a failure comes from a starter's TODO, even indirectly: the error is one, or its message
+ * quotes one (a socket test's transcript of a 501 answer), or the test printed one (the server's
+ * notice about a missing chapter).
+ */
+export function mentionsTodo(error: TestError, logs: readonly string[] = []): boolean {
+  TODO_ANYWHERE.lastIndex = 0;
+  if (isNotImplemented(error) || TODO_ANYWHERE.test(error.message ?? '')) return true;
+  return logs.some((log) => {
+    TODO_ANYWHERE.lastIndex = 0;
+    return TODO_ANYWHERE.test(log);
+  });
+}
+
+/** The chapter numbers named by TODO messages in a chapter's results (errors and what tests printed). */
 export function missingChapters(run: ChapterRun): string[] {
   const numbers = new Set<string>();
-  for (const error of allErrors(run)) {
-    const match = /^Chapter (\d\d): implement /.exec(error.message ?? '');
-    if (match) numbers.add(match[1]!);
-  }
+  const texts = [...allErrors(run).map((error) => error.message ?? ''), ...run.tests.flatMap((test) => test.logs)];
+  for (const text of texts) for (const match of text.matchAll(TODO_ANYWHERE)) numbers.add(match[1]!);
   return [...numbers].sort();
 }
 

@@ -26,8 +26,8 @@ const CHAPTER_DIR = /^\d\d-/;
 /** Copies the repository into a new temporary directory and returns its path. */
 export function makeScratchCopy(options: ScratchOptions = {}): string {
   const dir = fs.mkdtempSync(path.join(options.parent ?? os.tmpdir(), 'workbook-runner-'));
-  for (const file of ['vitest.config.ts', 'tsconfig.json', 'package.json']) {
-    fs.copyFileSync(path.join(repoRoot, file), path.join(dir, file));
+  for (const file of ['vitest.config.ts', 'tsconfig.json', 'package.json', '.gitignore']) {
+    if (fs.existsSync(path.join(repoRoot, file))) fs.copyFileSync(path.join(repoRoot, file), path.join(dir, file));
   }
   // A chapter folder or a chapter's tests are left out of a fake copy; the tooling's tests too.
   const keep = (src: string): boolean => {

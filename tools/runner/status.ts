@@ -3,12 +3,13 @@
  * started. "Not started" means no test passes and either every failure is a starter's TODO
  * (NotImplementedError) or the chapter's files are still the committed starter (git says unchanged):
  * socket tests of an untouched chapter may fail with a closed connection rather than the TODO itself.
+ * A TODO counts when the error is one, quotes one (a 501 answer in a transcript) or the test printed one.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Chapter } from './chapters.ts';
-import { allErrors, isNotImplemented, missingChapters, plural, type Colors } from './format.ts';
+import { mentionsTodo, missingChapters, plural, type Colors } from './format.ts';
 import type { ChapterRun } from './tests.ts';
 
 export type ChapterStatus =
@@ -23,8 +24,11 @@ export function classify(run: ChapterRun, untouched = false): ChapterStatus {
   const failing = run.tests.filter((test) => test.state === 'failed').length;
   const passing = run.tests.filter((test) => test.state === 'passed').length;
   if (failing === 0 && run.fileErrors.length === 0 && passing > 0) return { kind: 'passed', total };
-  const errors = allErrors(run);
-  const allTodo = errors.length > 0 && errors.every(isNotImplemented);
+  const failed = run.tests.filter((test) => test.state === 'failed');
+  const allTodo =
+    failed.length + run.fileErrors.length > 0 &&
+    run.fileErrors.every((entry) => mentionsTodo(entry.error)) &&
+    failed.every((test) => test.errors.length > 0 && test.errors.every((error) => mentionsTodo(error, test.logs)));
   if (passing === 0 && (allTodo || untouched)) {
     const needs = missingChapters(run).filter((number) => number < run.chapter.number);
     return { kind: 'not-started', total, needs };
@@ -127,6 +131,9 @@ export class StatusTable {
     const done = this.chapters.filter((chapter) => this.statuses.get(chapter.number)?.kind === 'passed').length;
     const next = this.next();
     const head = `${done} of ${this.chapters.length} done`;
-    return next ? `${head}, next: ${next.number} ${next.title}` : `${head}. Every chapter with tests passes.`;
+    if (next) return `${head}, next: ${next.number} ${next.title}`;
+    const tested = this.chapters.filter((chapter) => this.statuses.get(chapter.number)?.kind !== 'no-tests').length;
+    if (tested === 0) return `${head}: no chapter has tests yet.`;
+    return done === this.chapters.length ? `${head}. Well done!` : `${head}. Every chapter with tests passes.`;
   }
 }

@@ -75,6 +75,7 @@ export class TestSession {
         root,
         config: path.join(root, 'vitest.config.ts'),
         watch: false,
+        ...(process.env.RUNNER_EXPERIMENT ? JSON.parse(process.env.RUNNER_EXPERIMENT) : {}),
         reporters: [
           {
             onTestModuleEnd: (module) => session?.moduleEndListener?.(module),

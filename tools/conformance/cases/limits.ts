@@ -1,5 +1,5 @@
 /**
- * Family 9, limits (chapters 09 and 05): a message longer than the server's limit fails with 1009
+ * Family 9, limits (chapters 05, 07 and 09): a message longer than the server's limit fails with 1009
  * (RFC 6455 §7.4.1, §10.4) and the decision is made from the frame header, before any payload is
  * read or memory allocated; malformed lengths are protocol errors; many messages and a flood of
  * unread echoes are handled in order.
@@ -15,7 +15,7 @@ export const limitCases: Case[] = [
   {
     id: '9.1',
     title: 'text header claiming 2^40 bytes fails with 1009 quickly (no payload sent)',
-    chapter: 9,
+    chapter: 5,
     timeoutMs: 1000,
     async run(context) {
       const client = await context.open();
@@ -26,7 +26,7 @@ export const limitCases: Case[] = [
   {
     id: '9.2',
     title: 'binary header claiming the limit + 1 byte fails with 1009 (no payload sent)',
-    chapter: 9,
+    chapter: 5,
     timeoutMs: 1000,
     async run(context) {
       const client = await context.open();
@@ -37,14 +37,14 @@ export const limitCases: Case[] = [
   {
     id: '9.3',
     title: 'fragments whose total exceeds the limit fail with 1009 at the second header',
-    chapter: 9,
-    needs: [7],
+    chapter: 7,
     timeoutMs: 1000,
     async run(context) {
       const client = await context.open();
       const first = binary(new Uint8Array(1024), { fin: false });
       const rest = BigInt(context.maxMessageSize - 1024 + 1);
-      client.write(concat(first, headerOnly(Opcode.Continuation, rest)));
+      client.write(first);
+      client.write(headerOnly(Opcode.Continuation, rest));
       await expectFailure(client, 1009, `${WHY_SIZE} (the limit applies to the whole message)`);
     },
   },
@@ -102,7 +102,8 @@ export const limitCases: Case[] = [
   {
     id: '9.8',
     title: 'a connection that failed with 1009 leaves the next connection working',
-    chapter: 9,
+    chapter: 1,
+    needs: [5],
     timeoutMs: 2000,
     async run(context) {
       const broken = await context.open();

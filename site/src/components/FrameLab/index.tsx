@@ -3,7 +3,7 @@
  * Both directions run the reference encoder and decoder (see ./model.ts); every byte wears the
  * colour of its field in the §5.2 figure.
  */
-import React, { useId, useMemo, useRef, useState } from 'react';
+import React, { useEffect, useId, useMemo, useRef, useState } from 'react';
 import clsx from 'clsx';
 import FrameLayout from '../FrameLayout';
 import { FIELDS, fieldColorVar, fieldClass, type FieldId } from '../FrameLayout/fields';
@@ -242,7 +242,7 @@ function Encoder({ onRead }: { onRead: (hex: string) => void }): React.ReactElem
   const isClose = input.opcode === Opcode.Close;
 
   return (
-    <div className={styles.panel}>
+    <div className={styles.panel} data-testid="encoder">
       <div className={styles.controls}>
         <label htmlFor={`${id}-opcode`}>
           Opcode
@@ -376,7 +376,7 @@ function Decoder({ hex, setHex, inputRef }: {
   );
 
   return (
-    <div className={styles.panel}>
+    <div className={styles.panel} data-testid="decoder">
       <textarea
         ref={inputRef}
         aria-label="Bytes to read, in hex"
@@ -424,12 +424,15 @@ function Decoder({ hex, setHex, inputRef }: {
 export default function FrameLab(): React.ReactElement {
   const [hex, setHex] = useState(EXAMPLES[0]!.hex);
   const decoderRef = useRef<HTMLTextAreaElement | null>(null);
+  // Marks the lab interactive once React has hydrated it (the page is prerendered without handlers).
+  const [hydrated, setHydrated] = useState(false);
+  useEffect(() => setHydrated(true), []);
   const readBytes = (bytes: string): void => {
     setHex(bytes);
     decoderRef.current?.scrollIntoView({ behavior: 'smooth', block: 'center' });
   };
   return (
-    <div className={styles.lab}>
+    <div className={styles.lab} data-testid="frame-lab" data-hydrated={hydrated ? 'true' : 'false'}>
       <Legend />
       <h2 id="build">Build a frame</h2>
       <p>

@@ -1,0 +1,218 @@
+/**
+ * Chapter 01: the TCP listener. Real sockets on 127.0.0.1, port 0; the tests give the listener their
+ * own handlers (no HTTP yet) and talk raw TCP with RawClient.
+ */
+import * as net from 'node:net';
+import { afterEach, describe, expect, test } from 'vitest';
+import type { ConnectionHandler, Listener } from '@impl/01-tcp-listener/listener.ts';
+import { listen } from '@impl/01-tcp-listener/listener.ts';
+import { RawClient, escaped } from './helpers/wire.ts';
+
+/** What a handler saw: every chunk it was fed, and how often (and why) it was told it closed. */
+interface Seen {
+  socket: net.Socket;
+  chunks: Uint8Array[];
+  closedCalls: number;
+  closedWith: (Error | undefined)[];
+  text(): string;
+}
+
+let listener: Listener | null = null;
+const clients: RawClient[] = [];
+
+afterEach(async () => {
+  for (const client of clients.splice(0)) client.destroy();
+  const open = listener;
+  listener = null;
+  if (open) await bounded(open.close(), 'listener.close() to resolve');
+});
+
+/** Rejects with a clear message if `promise` takes longer than `ms`. */
+async function bounded<T>(promise: Promise<T>, what: string, ms = 2000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`waited ${ms} ms for ${what}`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Polls `check` until it holds; fails with `what` after `ms`. */
+async function eventually(check: () => boolean, what: string, ms = 2000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`waited ${ms} ms for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/**
+ * Starts a listener whose handlers record everything; `behave` may add behaviour (echo, throw …).
+ * Returns the records, one per accepted socket, in accept order.
+ */
+async function start(behave: (record: Seen, bytes: Uint8Array) => void = () => {}): Promise<Seen[]> {
+  const records: Seen[] = [];
+  listener = await listen({ port: 0, host: '127.0.0.1' }, (socket): ConnectionHandler => {
+    const record: Seen = {
+      socket,
+      chunks: [],
+      closedCalls: 0,
+      closedWith: [],
+      text: () => Buffer.concat(record.chunks).toString('latin1'),
+    };
+    records.push(record);
+    return {
+      receive(bytes) {
+        record.chunks.push(new Uint8Array(bytes));
+        behave(record, bytes);
+      },
+      closed(error) {
+        record.closedCalls++;
+        record.closedWith.push(error);
+      },
+    };
+  });
+  return records;
+}
+
+async function connect(): Promise<RawClient> {
+  const client = await RawClient.connect(listener!.port);
+  clients.push(client);
+  return client;
+}
+
+/** A handler that writes every chunk back. */
+const echo = (record: Seen, bytes: Uint8Array): void => void record.socket.write(bytes);
+
+describe('listening (node:net)', () => {
+  test('listen() resolves with the bound port and host; a client can connect', async () => {
+    const records = await start();
+    expect(listener!.port, 'listening on port 0 picks a free port: read it back from server.address()').toBeGreaterThan(0);
+    expect(listener!.host).toBe('127.0.0.1');
+    await connect();
+    await eventually(() => records.length === 1, 'accept(socket) to be called for the new connection');
+    await eventually(() => listener!.connections === 1, 'listener.connections to count the open socket');
+  });
+
+  test('listen() rejects when the port is taken', async () => {
+    await start();
+    const taken = listener!.port;
+    await expect(
+      bounded(listen({ port: taken, host: '127.0.0.1' }, () => ({ receive() {}, closed() {} })), 'listen() to settle'),
+      'a second listen() on the same port must reject (EADDRINUSE), not hang or throw later',
+    ).rejects.toThrow();
+  });
+});
+
+describe('one handler per socket, bytes in order', () => {
+  test('every byte a client sends reaches its handler, in order', async () => {
+    const records = await start();
+    const client = await connect();
+    const parts = ['GET / HTTP/1.1\r\n', 'Host: a\r\n', '\r\n', '\x00\x01\x02\xff'];
+    for (const part of parts) await client.write(Buffer.from(part, 'latin1'));
+    const expected = parts.join('');
+    await eventually(() => records[0]?.text() === expected, 'every byte sent to reach the handler').catch(() => {
+      throw new Error(
+        `the handler was fed "${escaped(Buffer.from(records[0]?.text() ?? '', 'latin1'))}", ` +
+          `expected "${escaped(Buffer.from(expected, 'latin1'))}" (every chunk, in order)`,
+      );
+    });
+  });
+
+  test('two clients get two handlers, each fed only its own bytes', async () => {
+    const records = await start();
+    const a = await connect();
+    await eventually(() => records.length === 1, 'the first accept');
+    const b = await connect();
+    await eventually(() => records.length === 2, 'the second accept');
+    for (let i = 0; i < 5; i++) {
+      await a.write(`a${i};`);
+      await b.write(`b${i};`);
+    }
+    await eventually(() => records[0]!.text() === 'a0;a1;a2;a3;a4;', "client A's bytes in A's handler only");
+    await eventually(() => records[1]!.text() === 'b0;b1;b2;b3;b4;', "client B's bytes in B's handler only");
+  });
+
+  test('the handler can answer through the socket it was given', async () => {
+    await start(echo);
+    const client = await connect();
+    await client.write('ping');
+    const back = await client.readBytes(4);
+    expect(Buffer.from(back).toString()).toBe('ping');
+  });
+
+  test('closed() is called exactly once when the client closes', async () => {
+    const records = await start();
+    const client = await connect();
+    await client.write('bye');
+    await eventually(() => records.length === 1 && records[0]!.chunks.length > 0, 'the bytes to arrive');
+    client.end();
+    await eventually(() => records[0]!.closedCalls > 0, 'closed() after the client sent FIN');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(records[0]!.closedCalls, 'closed() must be called exactly once per socket').toBe(1);
+    await eventually(() => listener!.connections === 0, 'listener.connections to drop to 0');
+  });
+});
+
+describe('one socket failing never touches another', () => {
+  test('a client that resets mid-stream (RST) does not crash the server; other clients keep working', async () => {
+    const records = await start(echo);
+    const steady = await connect();
+    const rude = await connect();
+    await eventually(() => records.length === 2, 'both connections to be accepted');
+    await rude.write('GET / HTTP/1.1\r\nHost: half a requ');
+    await eventually(() => records[1]!.chunks.length > 0, 'the partial request to arrive');
+    rude.reset();
+    await eventually(() => records[1]!.closedCalls === 1, 'closed() for the reset socket');
+    // The other connection still echoes, and new connections are still accepted.
+    await steady.write('still here');
+    expect(Buffer.from(await steady.readBytes(10)).toString()).toBe('still here');
+    const late = await connect();
+    await late.write('new');
+    expect(Buffer.from(await late.readBytes(3)).toString()).toBe('new');
+  });
+
+  test('a handler that throws loses its own socket only', async () => {
+    const records = await start((record, bytes) => {
+      if (Buffer.from(bytes).toString().includes('boom')) throw new Error('handler bug');
+      record.socket.write(bytes);
+    });
+    const steady = await connect();
+    const doomed = await connect();
+    await eventually(() => records.length === 2, 'both connections to be accepted');
+    await doomed.write('boom');
+    await doomed.expectClosed().catch((error: Error) => {
+      throw new Error(`a handler that throws must get its socket closed (destroyed)\n${error.message}`);
+    });
+    await eventually(() => records[1]!.closedCalls === 1, 'closed() for the socket whose handler threw');
+    await steady.write('fine');
+    expect(Buffer.from(await steady.readBytes(4)).toString()).toBe('fine');
+  });
+});
+
+describe('close()', () => {
+  test('resolves once every socket is gone, destroying open ones', async () => {
+    const records = await start();
+    const open = [await connect(), await connect(), await connect()];
+    await eventually(() => records.length === 3, 'three connections to be accepted');
+    const closing = listener!;
+    listener = null;
+    await bounded(closing.close(), 'close() to resolve with three clients still connected (destroy them)');
+    expect(closing.connections, 'no socket may be left open once close() resolves').toBe(0);
+    expect(records.map((r) => r.closedCalls), 'every handler is told its socket closed').toEqual([1, 1, 1]);
+    for (const client of open) await client.expectClosed();
+    await expect(RawClient.connect(closing.port), 'no new connection once closed').rejects.toThrow();
+  });
+
+  test('resolves promptly when nothing is connected', async () => {
+    await start();
+    const closing = listener!;
+    listener = null;
+    await bounded(closing.close(), 'close() to resolve', 500);
+  });
+});

@@ -1,0 +1,94 @@
+/**
+ * Chapter 03: Sec-WebSocket-Key → Sec-WebSocket-Accept (RFC 6455 §1.3, §4.1, §4.2.2).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import { WEBSOCKET_GUID, computeAccept, isValidKey } from '@impl/03-accept-key/accept-key.ts';
+
+/** The accept value computed here, independently: base64(SHA-1(key + GUID)). */
+function reference(key: string): string {
+  return createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`, 'latin1').digest('base64');
+}
+
+describe('RFC 6455 §1.3: the GUID', () => {
+  test('is the one in the RFC, upper-case hex with dashes', () => {
+    expect(WEBSOCKET_GUID).toBe('258EAFA5-E914-47DA-95CA-C5AB0DC85B11');
+  });
+});
+
+describe('RFC 6455 §4.2.2 item 5.4: computeAccept', () => {
+  test.each([
+    ['dGhlIHNhbXBsZSBub25jZQ==', 's3pPLMBiTxaQ9kYGzzhZRbK+xOo=', 'RFC 6455 §1.3'],
+    ['x3JJHMbDL1EzLkh9GBhXDw==', 'HSmrc0sMlYUkAGmm5OPpG2HaGWk=', 'the chat example'],
+  ])('%s → %s (%s)', (key, accept) => {
+    const got = computeAccept(key);
+    const hints: string[] = [];
+    if (/^[0-9a-f]{40}$/.test(got)) hints.push('this is a hex digest: encode the 20 digest bytes in base64');
+    if (got === createHash('sha1').update(Buffer.concat([Buffer.from(key, 'base64'), Buffer.from(WEBSOCKET_GUID)])).digest('base64')) {
+      hints.push('this hashes the decoded key bytes: hash the key string exactly as it was sent');
+    }
+    if (got === reference(key.toLowerCase()) || got === reference(key.toUpperCase())) {
+      hints.push('the key was lower- or upper-cased: base64 is case-sensitive');
+    }
+    expect(got, `computeAccept("${key}")${hints.length ? ` — ${hints.join('; ')}` : ''}`).toBe(accept);
+  });
+
+  test('is 28 base64 characters: the 20 bytes of a SHA-1 digest', () => {
+    expect(computeAccept('dGhlIHNhbXBsZSBub25jZQ==')).toMatch(/^[A-Za-z0-9+/]{27}=$/);
+  });
+
+  test('hashes the key string exactly as given: no trimming, no change of case', () => {
+    const key = 'x3JJHMbDL1EzLkh9GBhXDw==';
+    expect(computeAccept(key.toLowerCase()), 'base64 is case-sensitive: do not lower-case the key').toBe(reference(key.toLowerCase()));
+    expect(computeAccept(` ${key}`), 'the parser already trimmed the value; computeAccept hashes what it is given').toBe(
+      reference(` ${key}`),
+    );
+  });
+
+  test('matches an independent computation for random keys', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 16, maxLength: 16 }), (nonce) => {
+        const key = Buffer.from(nonce).toString('base64');
+        expect(computeAccept(key)).toBe(reference(key));
+      }),
+    );
+  });
+});
+
+describe('RFC 6455 §4.1 item 7: isValidKey (the base64 of exactly 16 bytes)', () => {
+  test.each(['dGhlIHNhbXBsZSBub25jZQ==', 'x3JJHMbDL1EzLkh9GBhXDw==', 'AAAAAAAAAAAAAAAAAAAAAA==', '/+/+/+/+/+/+/+/+/+/+/w=='])(
+    '%s is valid',
+    (key) => {
+      expect(isValidKey(key)).toBe(true);
+    },
+  );
+
+  test('any 16 random bytes in base64 are valid', () => {
+    for (let i = 0; i < 50; i++) {
+      const key = randomBytes(16).toString('base64');
+      expect(isValidKey(key), key).toBe(true);
+    }
+  });
+
+  test.each([
+    ['empty', ''],
+    ['15 bytes', Buffer.alloc(15, 7).toString('base64')],
+    ['17 bytes', Buffer.alloc(17, 7).toString('base64')],
+    ['32 bytes', Buffer.alloc(32, 7).toString('base64')],
+    ['no padding', 'dGhlIHNhbXBsZSBub25jZQ'],
+    ['one "=" only', 'dGhlIHNhbXBsZSBub25jZQ='],
+    ['too much padding', 'dGhlIHNhbXBsZSBub25jZ==='],
+    ['"=" in the middle', 'dGhlIHNhbXBs=SBub25jZQ=='],
+    ['URL-safe alphabet', 'dGhlIHNh-XBsZSBub25_ZQ=='],
+    ['a "!"', 'dGhlIHNhbXBsZSBub25jZ!=='],
+    ['a leading space', ' dGhlIHNhbXBsZSBub25jZQ=='],
+    ['a trailing space', 'dGhlIHNhbXBsZSBub25jZQ== '],
+    ['a space inside', 'dGhlIHNhbXBs ZSBub25jZQ=='],
+    ['a line break inside', 'dGhlIHNhbXBsZSBu\nb25jZQ=='],
+    ['the sample key twice', 'dGhlIHNhbXBsZSBub25jZQ==, dGhlIHNhbXBsZSBub25jZQ=='],
+    ['16 characters of plain text', 'the sample nonce'],
+  ])('%s is invalid', (_, key) => {
+    expect(isValidKey(key), `isValidKey(${JSON.stringify(key)})`).toBe(false);
+  });
+});

@@ -1,0 +1,350 @@
+/**
+ * Chapter 08: ping, pong and the deadlines that keep a server from waiting forever (RFC 6455
+ * §5.5.2–§5.5.3, §7.1.1). First the watchdog with plain numbers for time (no waiting), then on the
+ * wire with small configured intervals.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Expiry, Timeouts } from '@impl/08-heartbeat/watchdog.ts';
+import { DEFAULT_TIMEOUTS, Watchdog, withDefaultTimeouts } from '@impl/08-heartbeat/watchdog.ts';
+import type { ServerOptions } from '@impl/wiring/server.ts';
+import { closeTestServers, startTestServer } from './helpers/server.ts';
+import type { FrameRead } from './helpers/wire.ts';
+import { RawClient, clientFrame, hex, openWebSocket, upgradeRequest } from './helpers/wire.ts';
+
+const PING = 0x9;
+const PONG = 0xa;
+const CLOSE = 0x8;
+const TEXT = 0x1;
+const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// ───────────────────────────── the watchdog, with numbers for time ─────────────────────────────
+
+const LIMITS: Timeouts = { handshakeTimeout: 1000, pingInterval: 3000, pongTimeout: 500, closeTimeout: 200 };
+/** Any origin: the watchdog must only compare times, never assume they start at 0. */
+const T0 = 1_000_000;
+
+const show = (expiry: Expiry | null): string => JSON.stringify(expiry);
+const limits = `limits ${JSON.stringify(LIMITS)}`;
+
+/** `check(now)` must return nothing due. */
+function expectNothingDue(watchdog: Watchdog, now: number, story: string): void {
+  const due = watchdog.check(now);
+  expect(due, `${story}\ncheck(T0 + ${now - T0}) returned ${show(due)}; nothing is due yet (${limits})`).toBeNull();
+}
+
+function expectDue(watchdog: Watchdog, now: number, action: 'ping' | 'drop', story: string): void {
+  const due = watchdog.check(now);
+  expect(due?.action, `${story}\ncheck(T0 + ${now - T0}) returned ${show(due)}; expected a ${action} (${limits})`).toBe(
+    action,
+  );
+}
+
+function expectDeadline(watchdog: Watchdog, expected: number | null, story: string): void {
+  const got = watchdog.deadline();
+  const shown = (d: number | null) => (d === null ? 'null' : `T0 + ${d - T0}`);
+  expect(got, `${story}\ndeadline() returned ${shown(got)}, expected ${shown(expected)} (${limits})`).toBe(expected);
+}
+
+describe('timeouts: defaults and options', () => {
+  it('handshake 10 s, ping after 30 s of silence, pong within 10 s, close answered within 5 s', () => {
+    expect(DEFAULT_TIMEOUTS).toEqual({ handshakeTimeout: 10_000, pingInterval: 30_000, pongTimeout: 10_000, closeTimeout: 5_000 });
+    expect(withDefaultTimeouts({ pingInterval: 50 })).toEqual({ ...DEFAULT_TIMEOUTS, pingInterval: 50 });
+  });
+});
+
+describe('the handshake timeout (slowloris)', () => {
+  it('drops a connection without a complete request head after handshakeTimeout, whatever trickles in', () => {
+    const story = 'accepted at T0; a byte arrives every 100 ms, the request head never completes';
+    const watchdog = new Watchdog(LIMITS, T0);
+    expectDeadline(watchdog, T0 + 1000, `${story}: the handshake clock starts at accept`);
+    for (let t = T0 + 100; t < T0 + 1000; t += 100) {
+      watchdog.activity(t);
+      expectNothingDue(watchdog, t, story);
+    }
+    expectDeadline(watchdog, T0 + 1000, `${story}: bytes during the handshake must not extend it`);
+    expectDue(watchdog, T0 + 1000, 'drop', story);
+    expectDeadline(watchdog, null, `${story}: after a drop nothing more is due`);
+    expectNothingDue(watchdog, T0 + 5000, `${story}: after a drop nothing more is due`);
+  });
+
+  it('stops once the connection is open', () => {
+    const watchdog = new Watchdog(LIMITS, T0);
+    watchdog.opened(T0 + 900);
+    expectNothingDue(watchdog, T0 + 1000, 'accepted at T0, opened (101 written) at T0 + 900');
+  });
+});
+
+describe('RFC 6455 §5.5.2–§5.5.3: the heartbeat', () => {
+  it('pings after pingInterval of silence, then drops if nothing answers within pongTimeout', () => {
+    const story = 'opened at T0, then silence';
+    const watchdog = new Watchdog(LIMITS, T0);
+    watchdog.opened(T0);
+    expectDeadline(watchdog, T0 + 3000, `${story}: the ping is due pingInterval after the last activity`);
+    expectNothingDue(watchdog, T0 + 2999, story);
+    expectDue(watchdog, T0 + 3000, 'ping', story);
+    expectDeadline(watchdog, T0 + 3500, `${story}, ping sent at T0 + 3000: the pong is due within pongTimeout`);
+    expectNothingDue(watchdog, T0 + 3499, `${story}, ping sent at T0 + 3000`);
+    expectDue(watchdog, T0 + 3500, 'drop', `${story}, ping sent at T0 + 3000, no answer`);
+    expectDeadline(watchdog, null, 'after a drop nothing more is due');
+  });
+
+  it('activity while open postpones the ping', () => {
+    const watchdog = new Watchdog(LIMITS, T0);
+    watchdog.opened(T0);
+    watchdog.activity(T0 + 2000);
+    const story = 'opened at T0, bytes at T0 + 2000';
+    expectDeadline(watchdog, T0 + 5000, story);
+    expectNothingDue(watchdog, T0 + 3000, `${story}: the connection was silent for only 1000 ms`);
+    expectDue(watchdog, T0 + 5000, 'ping', story);
+  });
+
+  it('any bytes after the ping (a pong or anything else) keep the connection and restart the heartbeat', () => {
+    const watchdog = new Watchdog(LIMITS, T0);
+    watchdog.opened(T0);
+    expectDue(watchdog, T0 + 3000, 'ping', 'opened at T0');
+    watchdog.activity(T0 + 3100);
+    const story = 'opened at T0, pinged at T0 + 3000, bytes at T0 + 3100';
+    expectNothingDue(watchdog, T0 + 3500, `${story}: the peer answered, no drop`);
+    expectDeadline(watchdog, T0 + 6100, `${story}: the next ping is due pingInterval after those bytes`);
+    expectDue(watchdog, T0 + 6100, 'ping', story);
+  });
+
+  it('a ping interval shorter than the pong timeout: the deadline moves earlier once the ping is answered', () => {
+    const watchdog = new Watchdog({ ...LIMITS, pingInterval: 100, pongTimeout: 1000 }, T0);
+    watchdog.opened(T0);
+    expectDue(watchdog, T0 + 100, 'ping', 'pingInterval 100, pongTimeout 1000, opened at T0');
+    watchdog.activity(T0 + 110);
+    expectDeadline(watchdog, T0 + 210, 'pinged at T0 + 100, answered at T0 + 110: next ping at T0 + 210');
+  });
+
+  it('Infinity turns the heartbeat off', () => {
+    const watchdog = new Watchdog({ ...LIMITS, pingInterval: Infinity }, T0);
+    watchdog.opened(T0);
+    expectDeadline(watchdog, null, 'pingInterval Infinity, opened: no deadline at all');
+    expectNothingDue(watchdog, T0 + 1e9, 'pingInterval Infinity');
+  });
+});
+
+describe('RFC 6455 §7.1.1: the close timeout', () => {
+  it('drops a peer that does not answer our close frame within closeTimeout; bytes do not extend it', () => {
+    const watchdog = new Watchdog(LIMITS, T0);
+    watchdog.opened(T0);
+    watchdog.closing(T0 + 100);
+    const story = 'opened at T0, our close frame sent at T0 + 100';
+    expectDeadline(watchdog, T0 + 300, `${story}: the close clock replaces the heartbeat`);
+    watchdog.activity(T0 + 250);
+    expectDeadline(watchdog, T0 + 300, `${story}, data frames at T0 + 250: only the close frame ends this clock`);
+    expectNothingDue(watchdog, T0 + 299, story);
+    expectDue(watchdog, T0 + 300, 'drop', story);
+  });
+
+  it('replaces a pending pong wait, and starts only once', () => {
+    const watchdog = new Watchdog(LIMITS, T0);
+    watchdog.opened(T0);
+    expectDue(watchdog, T0 + 3000, 'ping', 'opened at T0');
+    watchdog.closing(T0 + 3100);
+    watchdog.closing(T0 + 3150);
+    const story = 'pinged at T0 + 3000, our close frame at T0 + 3100 (closing() told twice)';
+    expectDeadline(watchdog, T0 + 3300, story);
+    expectDue(watchdog, T0 + 3300, 'drop', story);
+  });
+
+  it('stop() ends every clock', () => {
+    const watchdog = new Watchdog(LIMITS, T0);
+    watchdog.stop();
+    expectDeadline(watchdog, null, 'stopped right after accept');
+    expectNothingDue(watchdog, T0 + 1e6, 'stopped right after accept');
+  });
+});
+
+// ───────────────────────────── on the wire ─────────────────────────────
+
+afterEach(closeTestServers);
+
+/** Server options for the wire tests: the three limits not under test stay out of the way. */
+const QUIET: ServerOptions = { handshakeTimeout: 5000, pingInterval: 5000, pongTimeout: 5000, closeTimeout: 5000 };
+
+async function openClient(options: ServerOptions): Promise<RawClient> {
+  const server = await startTestServer({ ...QUIET, ...options });
+  return openWebSocket(server.port);
+}
+
+function describeFrame(frame: FrameRead): string {
+  return `opcode 0x${frame.opcode.toString(16)} payload ${hex(frame.payload) || '(empty)'}`;
+}
+
+async function expectPing(client: RawClient, timeoutMs: number, why: string): Promise<FrameRead> {
+  let frame: FrameRead;
+  try {
+    frame = await client.readFrame(timeoutMs);
+  } catch (error) {
+    throw new Error(`expected a ping: ${why}\n${(error as Error).message}`);
+  }
+  if (frame.opcode !== PING) client.fail(`expected a ping, got ${describeFrame(frame)}: ${why}`);
+  return frame;
+}
+
+async function expectDropped(client: RawClient, timeoutMs: number, why: string): Promise<void> {
+  try {
+    await client.expectClosed(timeoutMs);
+  } catch (error) {
+    throw new Error(`expected the server to close the TCP connection: ${why}\n${(error as Error).message}`);
+  }
+}
+
+describe('on the wire: RFC 6455 §5.5.2–§5.5.3 ping and pong', () => {
+  it('a ping is answered with a pong carrying the same payload', async () => {
+    const client = await openClient({});
+    const payload = new Uint8Array(125).map((_, i) => i);
+    await client.write(clientFrame({ opcode: PING, payload: 'abc' }));
+    await client.write(clientFrame({ opcode: PING, payload }));
+    for (const expected of [utf8('abc'), payload]) {
+      const pong = await client.readFrame();
+      if (pong.opcode !== PONG || hex(pong.payload, 200) !== hex(expected, 200)) {
+        client.fail(`expected a pong with payload ${hex(expected)} (RFC 6455 §5.5.3: "Application data" of the ping)`);
+      }
+    }
+    client.destroy();
+  });
+
+  it('an unsolicited pong is ignored: no answer, no close', async () => {
+    const client = await openClient({});
+    await client.write(clientFrame({ opcode: PONG, payload: 'unasked' }));
+    await client.write(clientFrame({ opcode: TEXT, payload: 'after' }));
+    const next = await client.readFrame();
+    if (next.opcode !== TEXT || new TextDecoder().decode(next.payload) !== 'after') {
+      client.fail('expected the echo of "after" and nothing before it: an unsolicited pong needs no answer (RFC 6455 §5.5.3)');
+    }
+    client.destroy();
+  });
+
+  it('no pong once our close frame is out', async () => {
+    const server = await startTestServer({
+      ...QUIET,
+      app: (connection, event) => {
+        if (event.type === 'open') connection.close(1000, 'bye');
+      },
+    });
+    const client = await openWebSocket(server.port);
+    const close = await client.readFrame();
+    if (close.opcode !== CLOSE) client.fail('expected the close frame the application sent on open');
+    await client.write(clientFrame({ opcode: PING, payload: 'late' }));
+    await client.write(clientFrame({ opcode: CLOSE, payload: Uint8Array.of(0x03, 0xe8) }));
+    await expectDropped(client, 1500, 'the client answered the close frame');
+    if (client.unread.length > 0) {
+      client.fail('expected nothing after the close frame: once a close frame is sent, no more frames follow, not even a pong (RFC 6455 §5.5.1)');
+    }
+  });
+});
+
+describe('on the wire: the heartbeat', () => {
+  it('a silent client gets a ping after pingInterval (100 ms)', async () => {
+    const client = await openClient({ pingInterval: 100 });
+    const started = performance.now();
+    await expectPing(client, 1500, 'the server was started with pingInterval 100 and the client has said nothing since the handshake');
+    const elapsed = performance.now() - started;
+    if (elapsed < 60) client.fail(`the ping came after ${elapsed.toFixed(0)} ms, before pingInterval (100 ms) of silence`);
+    client.destroy();
+  });
+
+  it('a client that answers each ping with a pong stays connected', async () => {
+    const client = await openClient({ pingInterval: 80, pongTimeout: 150 });
+    for (let i = 0; i < 3; i++) {
+      const ping = await expectPing(client, 1500, `ping #${i + 1} (pingInterval 80, every ping answered)`);
+      await client.write(clientFrame({ opcode: PONG, payload: ping.payload }));
+    }
+    await client.write(clientFrame({ opcode: TEXT, payload: 'alive' }));
+    let frame = await client.readFrame(1500);
+    while (frame.opcode === PING) frame = await client.readFrame(1500);
+    if (frame.opcode !== TEXT || new TextDecoder().decode(frame.payload) !== 'alive') {
+      client.fail('expected the echo of "alive": a client that answers its pings must stay connected');
+    }
+    client.destroy();
+  });
+
+  it('a client that never answers is dropped within pongTimeout (TCP closed)', async () => {
+    const client = await openClient({ pingInterval: 80, pongTimeout: 120 });
+    await expectPing(client, 1500, 'pingInterval 80');
+    const pinged = performance.now();
+    await expectDropped(client, 1500, 'the client never answered the ping, and pongTimeout is 120 ms');
+    const elapsed = performance.now() - pinged;
+    if (elapsed < 80) {
+      client.fail(`the connection was dropped ${elapsed.toFixed(0)} ms after the ping, before pongTimeout (120 ms)`);
+    }
+  });
+
+  it('a client sending messages is not pinged while it keeps talking', async () => {
+    const client = await openClient({ pingInterval: 400, pongTimeout: 400 });
+    for (let i = 0; i < 12; i++) {
+      await client.write(clientFrame({ opcode: TEXT, payload: `m${i}` }));
+      await sleep(50);
+    }
+    for (let i = 0; i < 12; i++) {
+      const frame = await client.readFrame();
+      if (frame.opcode !== TEXT) {
+        client.fail(
+          `got ${describeFrame(frame)} while the client sent a message every 50 ms: a ping is for a connection silent for pingInterval (400 ms)`,
+        );
+      }
+    }
+    client.destroy();
+  });
+});
+
+describe('on the wire: the handshake timeout', () => {
+  it('a client that sends half a request head and stops is dropped after handshakeTimeout (150 ms)', async () => {
+    const server = await startTestServer({ ...QUIET, handshakeTimeout: 150 });
+    const client = await RawClient.connect(server.port);
+    const head = upgradeRequest();
+    await client.write(head.slice(0, head.length >> 1));
+    await expectDropped(client, 1500, 'half a request head, then nothing; handshakeTimeout is 150 ms');
+  });
+
+  it('a client trickling a byte every 20 ms is still dropped after handshakeTimeout (200 ms)', async () => {
+    const server = await startTestServer({ ...QUIET, handshakeTimeout: 200 });
+    const client = await RawClient.connect(server.port);
+    const head = upgradeRequest({ extraHeaders: { 'X-Padding': 'x'.repeat(200) } });
+    const started = performance.now();
+    let sent = 0;
+    while (!client.closedByPeer && sent < head.length && performance.now() - started < 2000) {
+      await client.write(head[sent++]!);
+      await sleep(20);
+    }
+    if (!client.closedByPeer) {
+      client.fail(
+        `after ${sent} bytes in ${(performance.now() - started).toFixed(0)} ms the connection is still open: bytes trickling in must not extend the handshake timeout (200 ms), or one slow client holds a socket forever (slowloris)`,
+      );
+    }
+  });
+
+  it('a client that completes its handshake in time is not dropped by it', async () => {
+    const client = await openClient({ handshakeTimeout: 150 });
+    await sleep(250);
+    await client.write(clientFrame({ opcode: TEXT, payload: 'still here' }));
+    const echo = await client.readFrame();
+    if (echo.opcode !== TEXT) client.fail('expected the echo: the handshake timeout ends with the 101');
+    client.destroy();
+  });
+});
+
+describe('on the wire: RFC 6455 §7.1.1 the close timeout', () => {
+  it('the server closes on open, the client never answers: TCP closed after closeTimeout (150 ms)', async () => {
+    const server = await startTestServer({
+      ...QUIET,
+      closeTimeout: 150,
+      app: (connection, event) => {
+        if (event.type === 'open') connection.close(1000, 'done');
+      },
+    });
+    const client = await openWebSocket(server.port);
+    const close = await client.readFrame();
+    if (close.opcode !== CLOSE) client.fail('expected the close frame the application sent on open');
+    const closeAt = performance.now();
+    await expectDropped(client, 1500, 'the client never answers the close frame; closeTimeout is 150 ms');
+    const elapsed = performance.now() - closeAt;
+    if (elapsed < 100) {
+      client.fail(`TCP was closed ${elapsed.toFixed(0)} ms after the close frame: the peer gets closeTimeout (150 ms) to answer`);
+    }
+  });
+});

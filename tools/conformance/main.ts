@@ -1,0 +1,94 @@
+/**
+ * `npm run conformance -- [--impl solutions|chapters] [--url ws://host:port/path] [--case 5.3]
+ * [--chapter 07] [--json]`: run the RFC 6455 conformance suite and print a score per chapter.
+ *
+ * With `--url` every chapter counts. With `--impl` (default `solutions`) the tree's server is started
+ * in this process, and the cases of chapters that are still starters are shown as pending. The exit
+ * code is 0 only when every case that ran passed.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command, InvalidArgumentError } from 'commander';
+import { ALL_CHAPTERS, implementedChapters, parseChapter, type Chapter } from './chapters.ts';
+import { allCases, selectCases } from './cases/index.ts';
+import { formatResult, formatSummary, toJson } from './report.ts';
+import { DEFAULT_MAX_MESSAGE_SIZE, runSuite } from './runner.ts';
+import type { Target } from './case.ts';
+import { ECHO_PATH, parseTarget, startImplementation, type RunningTarget } from './target.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+interface CliOptions {
+  impl: string;
+  url?: string;
+  case: string[];
+  chapter?: Chapter;
+  json?: boolean;
+  maxMessage: number;
+}
+
+const program = new Command()
+  .name('conformance')
+  .description('RFC 6455 conformance cases against a WebSocket server')
+  .option('--impl <tree>', 'start this tree in-process: solutions or chapters', 'solutions')
+  .option('--url <url>', 'test a running server instead, e.g. ws://127.0.0.1:8080/echo')
+  .option('--case <id>', 'run only this case or family prefix (repeatable, comma-separated)', (value: string, previous: string[]) => [...previous, ...value.split(',')], [])
+  .option('--chapter <n>', 'run only the cases tagged with this chapter', (value: string) => {
+    const chapter = parseChapter(value);
+    if (chapter === undefined) throw new InvalidArgumentError('a chapter number from 01 to 10');
+    return chapter;
+  })
+  .option('--json', 'print the results as JSON')
+  .option('--max-message <bytes>', "the server's message size limit", (value: string) => Number(value), DEFAULT_MAX_MESSAGE_SIZE)
+  .parse();
+
+const options = program.opts<CliOptions>();
+if (!['solutions', 'chapters'].includes(options.impl)) program.error('--impl is solutions or chapters');
+
+const cases = selectCases(allCases, options.case, options.chapter);
+if (cases.length === 0) program.error('no case matches the selection');
+
+let running: RunningTarget | undefined;
+let implemented: Set<Chapter> = new Set(ALL_CHAPTERS);
+let target: Target;
+try {
+  if (options.url) {
+    target = parseTarget(options.url);
+  } else {
+    implemented = await implementedChapters(path.join(root, options.impl));
+    running = await startServerUnlessStarter(implemented);
+    target = running ?? { host: '127.0.0.1', port: 0, path: ECHO_PATH };
+  }
+} catch (error) {
+  console.error((error as Error).message);
+  process.exit(2);
+}
+
+/**
+ * Start the tree's server. While chapter 01 is a starter the server cannot listen at all: then every
+ * case is pending and nothing is started.
+ */
+async function startServerUnlessStarter(chapters: Set<Chapter>): Promise<RunningTarget | undefined> {
+  try {
+    return await startImplementation(root, options.impl);
+  } catch (error) {
+    if (!chapters.has(1) && (error as Error).name === 'NotImplementedError') return undefined;
+    throw error;
+  }
+}
+
+if (!options.json) {
+  const where = options.url || running ? `ws://${target.host}:${target.port}${target.path}` : `${options.impl}/ (chapter 01 is still a starter)`;
+  console.log(`RFC 6455 conformance: ${cases.length} cases against ${where}\n`);
+}
+const suite = await runSuite({
+  target: { host: target.host, port: target.port, path: target.path },
+  cases,
+  implemented,
+  maxMessageSize: options.maxMessage,
+  onResult: options.json ? undefined : (result) => console.log(formatResult(result)),
+});
+await running?.close();
+
+console.log(options.json ? toJson(suite) : `\n${formatSummary(suite)}`);
+process.exit(suite.failed === 0 ? 0 : 1);

@@ -1,0 +1,43 @@
+/**
+ * Where the suite points: a running server given by `--url`, or one of the workbook's trees started
+ * in this process through its `wiring/serve.ts`.
+ */
+import { access } from 'node:fs/promises';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Target } from './case.ts';
+
+/** The path of the echo endpoint on an in-process server (any path but `/chat` echoes). */
+export const ECHO_PATH = '/echo';
+
+export interface RunningTarget extends Target {
+  close(): Promise<void>;
+}
+
+/** `ws://host:port/path` → a target (the path defaults to `/`). */
+export function parseTarget(url: string): Target {
+  const parsed = new URL(url);
+  if (parsed.protocol !== 'ws:') throw new Error(`only ws:// URLs are supported, got ${url}`);
+  return {
+    host: parsed.hostname.replace(/^\[|\]$/g, ''),
+    port: Number(parsed.port || 80),
+    path: `${parsed.pathname || '/'}${parsed.search}`,
+  };
+}
+
+interface ServeModule {
+  serve(options: { port: number; host: string }): Promise<{ port: number; host: string; close(): Promise<void> }>;
+}
+
+/** Start `<root>/<impl>/wiring/serve.ts` on a free port of 127.0.0.1. */
+export async function startImplementation(root: string, impl: string): Promise<RunningTarget> {
+  const file = path.join(root, impl, 'wiring', 'serve.ts');
+  try {
+    await access(file);
+  } catch {
+    throw new Error(`${path.relative(root, file)} does not exist; start a server yourself and pass --url ws://host:port/path`);
+  }
+  const { serve } = (await import(pathToFileURL(file).href)) as ServeModule;
+  const server = await serve({ port: 0, host: '127.0.0.1' });
+  return { host: server.host, port: server.port, path: ECHO_PATH, close: () => server.close() };
+}
