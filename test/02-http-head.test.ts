@@ -178,7 +178,7 @@ describe('the byte queue', () => {
           const out: number[] = [];
           for (const size of sizes) {
             const n = Math.min(size, queue.length);
-            if (n > 0) expect(queue.byteAt(0)).toBe(all[out.length]);
+            for (let i = 0; i < queue.length; i++) expect(queue.byteAt(i)).toBe(all[out.length + i]);
             out.push(...queue.consume(n));
             expect(queue.length).toBe(all.length - out.length);
           }

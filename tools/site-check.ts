@@ -178,8 +178,8 @@ interface Session {
   light: BrowserContext;
   dark: BrowserContext;
   outDir: string;
-  /** Chapter number ('03') or appendix folder → its URL path, from the home page's list. */
-  chapters: Map<string, string>;
+  /** Chapter number ('03') or appendix folder → its URL path and title, from the home page's list. */
+  chapters: Map<string, { href: string; title: string }>;
 }
 
 /** Opens `urlPath` in a fresh page and fails on any uncaught error in the page. */
@@ -201,16 +201,17 @@ async function screenshot(page: Page, session: Session, name: string): Promise<v
   await page.screenshot({ path: path.join(session.outDir, `${name}.png`), fullPage: true });
 }
 
-/** Chapter folders whose README has a ```mermaid block, e.g. ['04', '06']. */
-function chaptersWithMermaid(): string[] {
+/** Chapters whose README has ```mermaid blocks: chapter number ('04') → how many. */
+function chaptersWithMermaid(): Map<string, number> {
   const dir = path.join(ROOT, 'chapters');
-  return readdirSync(dir)
-    .filter((name) => /^\d\d-/.test(name))
-    .filter((name) => {
-      const readme = path.join(dir, name, 'README.md');
-      return existsSync(readme) && /^```mermaid\s*$/m.test(readFileSync(readme, 'utf8'));
-    })
-    .map((name) => name.slice(0, 2));
+  const found = new Map<string, number>();
+  for (const name of readdirSync(dir).filter((entry) => /^\d\d-/.test(entry)).sort()) {
+    const readme = path.join(dir, name, 'README.md');
+    if (!existsSync(readme)) continue;
+    const blocks = readFileSync(readme, 'utf8').match(/^\s*```mermaid\s*$/gm)?.length ?? 0;
+    if (blocks > 0) found.set(name.slice(0, 2), blocks);
+  }
+  return found;
 }
 
 async function checkHome(session: Session): Promise<string> {
@@ -224,7 +225,8 @@ async function checkHome(session: Session): Promise<string> {
     const link = links.nth(i);
     const key = await link.getAttribute('data-chapter');
     const href = await link.getAttribute('href');
-    if (key !== null && href !== null) session.chapters.set(key, href);
+    const chapterTitle = (await link.getAttribute('data-title')) ?? '';
+    if (key !== null && href !== null) session.chapters.set(key, { href, title: chapterTitle });
   }
   const text = normalise(await page.locator('main').innerText());
   expect(text.includes('npm ci && npm start'), 'home page does not show `npm ci && npm start`');
@@ -245,9 +247,10 @@ async function checkHome(session: Session): Promise<string> {
 
 async function checkMermaid(session: Session): Promise<string> {
   const candidates = chaptersWithMermaid();
-  expect(candidates.length > 0, 'no chapters/NN-slug/README.md contains a ```mermaid block');
-  const number = candidates.includes('04') ? '04' : candidates[0]!;
-  const urlPath = session.chapters.get(number);
+  expect(candidates.size > 0, 'no chapters/NN-slug/README.md contains a ```mermaid block');
+  const number = candidates.has('04') ? '04' : [...candidates.keys()][0]!;
+  const expected = candidates.get(number)!;
+  const urlPath = session.chapters.get(number)?.href;
   expect(urlPath !== undefined, `chapter ${number} has a Mermaid block but no link on the home page`);
   const results: string[] = [];
   for (const [mode, context] of [['light', session.light], ['dark', session.dark]] as const) {
@@ -258,11 +261,17 @@ async function checkMermaid(session: Session): Promise<string> {
     });
     const box = await svg.boundingBox();
     expect(box !== null && box.width > 50 && box.height > 50, `the Mermaid svg on ${urlPath} is empty or tiny`);
-    const diagrams = await page.locator('.docusaurus-mermaid-container svg').count();
+    // Every ```mermaid block of the README becomes a diagram (they render one after another).
+    const all = page.locator('.docusaurus-mermaid-container svg');
+    await page
+      .waitForFunction((n) => document.querySelectorAll('.docusaurus-mermaid-container svg').length >= n, expected)
+      .catch(() => undefined);
+    const diagrams = await all.count();
+    expect(diagrams >= expected, `${urlPath} rendered ${diagrams} Mermaid diagrams; its README has ${expected} \`\`\`mermaid blocks`);
     expectNoPageErrors(errors, urlPath);
     await screenshot(page, session, `chapter-${number}-${mode}`);
     await page.close();
-    results.push(`${diagrams} diagram(s) (${mode})`);
+    results.push(`${diagrams}/${expected} diagrams (${mode})`);
   }
   return `chapter ${number} (${urlPath}) renders Mermaid as svg: ${results.join(', ')}`;
 }
@@ -332,23 +341,29 @@ async function checkLabDecodes(session: Session): Promise<string> {
 }
 
 async function checkSearch(session: Session): Promise<string> {
-  const target = session.chapters.get('03');
-  expect(target !== undefined, 'chapter 03 is not on the home page, so the search cannot find it');
+  const chapter = session.chapters.get('03');
+  expect(chapter !== undefined, 'chapter 03 is not on the home page, so the search cannot find it');
   const { page, errors } = await open(session.light, session.origin, '/');
   const input = page.locator('input.navbar__search-input').first();
   await input.click();
   await input.pressSequentially('Sec-WebSocket-Accept', { delay: 20 });
-  const suggestions = page.locator('.aa-dropdown-menu a[href]');
-  await suggestions.first().waitFor({ state: 'visible' }).catch(() => {
+  const options = page.locator('.navbar__search [role="listbox"] [role="option"]');
+  await options.first().waitFor({ state: 'visible' }).catch(() => {
     throw new CheckFailure('searching "Sec-WebSocket-Accept" shows no results');
   });
-  const hrefs = await suggestions.evaluateAll((links) => links.map((link) => (link as HTMLAnchorElement).pathname));
-  const hit = hrefs.find((href) => href === target || href.startsWith(target.replace(/\/$/, '') + '/') || href.startsWith(target + '#'));
-  expect(hit !== undefined, `searching "Sec-WebSocket-Accept" did not offer chapter 03 (${target}); results: ${hrefs.join(', ')}`);
-  expectNoPageErrors(errors, '/');
+  const texts = (await options.allInnerTexts()).map(normalise);
+  const index = texts.findIndex((text) => text.includes(chapter.title));
+  expect(index >= 0, `searching "Sec-WebSocket-Accept" offered nothing from chapter 03 ("${chapter.title}"); results: ${texts.join(' | ')}`);
   await screenshot(page, session, 'search');
+  // Choosing the result opens the chapter.
+  await options.nth(index).click();
+  const target = chapter.href.replace(/\/$/, '');
+  await page.waitForURL((url) => url.pathname.replace(/\/$/, '') === target).catch(() => {
+    throw new CheckFailure(`choosing the chapter 03 result opened ${page.url()}, expected ${chapter.href}`);
+  });
+  expectNoPageErrors(errors, '/');
   await page.close();
-  return `search "Sec-WebSocket-Accept" offers chapter 03 (${hit}) among ${hrefs.length} results`;
+  return `search "Sec-WebSocket-Accept" offers chapter 03 (result ${index + 1} of ${texts.length}: "${texts[index]}") and opens ${chapter.href}`;
 }
 
 // ---------------------------------------------------------------------------------------------

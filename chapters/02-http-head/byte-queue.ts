@@ -48,5 +48,4 @@ export class ByteQueue {
     // TODO (see the chapter's README)
     return todo('chapters/02-http-head/byte-queue.ts', 'ByteQueue.consume: remove the first n bytes, without copying when they sit in one chunk');
   }
-
 }

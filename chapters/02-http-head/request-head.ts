@@ -52,7 +52,6 @@ export class RequestHeadParser {
     // TODO (see the chapter's README)
     return todo('chapters/02-http-head/request-head.ts', 'RequestHeadParser.parse: find CRLF CRLF, then parse the request line and the header fields');
   }
-
 }
 
 /**

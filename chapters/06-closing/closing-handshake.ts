@@ -8,8 +8,9 @@
  * ```
  *
  * Either side may start the closing handshake by sending a close frame; the other answers with its
- * own, after which neither sends data. The server closes the TCP connection first (§7.1.1) so the
- * client, not the server, is left in TIME_WAIT. Failing the connection (§7.1.7) is the same exit
+ * own, after which neither sends data. The server closes the TCP connection first (§7.1.1): the side
+ * that closes first holds TIME_WAIT, which would keep a client from reopening a connection from the
+ * same port but costs a server nothing. Failing the connection (§7.1.7) is the same exit
  * taken on a protocol error: one close frame with the error's code, then the TCP close.
  *
  * These are pure decisions: the connection (wiring/connection.ts) applies them.

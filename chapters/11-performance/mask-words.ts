@@ -23,7 +23,7 @@ import { todo } from '../wiring/errors.ts';
 
 
 /** Below this many bytes the plain byte loop is used (see the README's measurements). */
-export const WORD_MASK_THRESHOLD = 32;
+export const WORD_MASK_THRESHOLD = 64;
 
 /**
  * XORs `data` in place with `maskingKey`, starting at key position `offset % 4`: the same result as

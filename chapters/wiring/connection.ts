@@ -139,7 +139,10 @@ export class Connection {
     return true;
   }
 
-  /** Starts the closing handshake (RFC 6455 §7.1.2): sends a close frame and waits for the peer's. */
+  /**
+   * Starts the closing handshake (RFC 6455 §7.1.2): sends a close frame and waits for the peer's.
+   * A code that may not be sent or a reason over 123 UTF-8 bytes throws a RangeError (chapter 06).
+   */
   close(code: number = CloseCode.Normal, reason = ''): void {
     if (this.state === ReadyState.CONNECTING) return this.endTransport();
     if (this.state !== ReadyState.OPEN) return;

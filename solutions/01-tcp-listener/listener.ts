@@ -87,8 +87,8 @@ export function listen(
   });
   // @end
 }
-
 // @remove
+
 /**
  * Wires one socket to its handler. Whatever happens on this socket (a reset, a handler that throws)
  * ends this socket only: an 'error' event without a listener would crash the whole process.

@@ -44,10 +44,22 @@ export class ByteQueue {
     if (index < 0 || index >= this.size) {
       throw new RangeError(`byteAt(${index}) outside a queue of ${this.size} bytes`);
     }
-    let i = index + this.offset;
-    for (const chunk of this.chunks) {
-      if (i < chunk.length) return chunk[i]!;
-      i -= chunk.length;
+    // Walk from the nearer end: a parser scanning new bytes reads near the tail, and a head that
+    // trickles in a byte at a time is thousands of one-byte chunks.
+    const position = index + this.offset;
+    if (index < this.size / 2) {
+      let start = 0;
+      for (const chunk of this.chunks) {
+        if (position < start + chunk.length) return chunk[position - start]!;
+        start += chunk.length;
+      }
+    } else {
+      let start = this.size + this.offset;
+      for (let k = this.chunks.length - 1; k >= 0; k--) {
+        const chunk = this.chunks[k]!;
+        start -= chunk.length;
+        if (position >= start) return chunk[position - start]!;
+      }
     }
     throw new RangeError('unreachable: size and chunks disagree');
     // @end
@@ -69,8 +81,8 @@ export class ByteQueue {
     return this.read(n, true);
     // @end
   }
-
   // @remove
+
   private read(n: number, remove: boolean): Uint8Array {
     if (n < 0 || n > this.size) {
       throw new RangeError(`cannot read ${n} bytes from a queue of ${this.size}`);

@@ -64,8 +64,8 @@ export class RequestHeadParser {
     return parseHead(latin1(queue.consume(end)));
     // @end
   }
-
   // @remove
+
   /**
    * Scans the new bytes only, line by line: returns the length of the head once its blank line is
    * in the queue, else null. Checks the limits and the line endings as it goes, so a client that
@@ -98,8 +98,8 @@ export class RequestHeadParser {
   }
   // @end
 }
-
 // @remove
+
 const CR = 0x0d;
 const LF = 0x0a;
 
@@ -120,6 +120,11 @@ function latin1(bytes: Uint8Array): string {
   return text;
 }
 
+/** A piece of the request for an error message: quoted, control characters escaped, kept short. */
+function shown(text: string): string {
+  return JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
+}
+
 /** Parses a complete head (CRLF line endings already checked, blank line included). */
 function parseHead(text: string): RequestHead {
   const lines = text.split('\r\n');
@@ -129,11 +134,11 @@ function parseHead(text: string): RequestHead {
 
   // 1. RFC 9112 §3: method SP request-target SP HTTP-version, single spaces.
   const parts = requestLine.split(' ');
-  if (parts.length !== 3) throw new HttpError(400, `malformed request line "${requestLine}" (RFC 9112 §3)`);
+  if (parts.length !== 3) throw new HttpError(400, `malformed request line ${shown(requestLine)} (RFC 9112 §3)`);
   const [method, target, version] = parts as [string, string, string];
-  if (!TOKEN.test(method)) throw new HttpError(400, `the method "${method}" is not a token (RFC 9110 §9.1)`);
-  if (!TARGET.test(target)) throw new HttpError(400, `malformed request-target "${target}" (RFC 9112 §3.2)`);
-  if (!HTTP_VERSION.test(version)) throw new HttpError(400, `malformed HTTP version "${version}" (RFC 9112 §2.3)`);
+  if (!TOKEN.test(method)) throw new HttpError(400, `the method ${shown(method)} is not a token (RFC 9110 §9.1)`);
+  if (!TARGET.test(target)) throw new HttpError(400, `malformed request-target ${shown(target)} (RFC 9112 §3.2)`);
+  if (!HTTP_VERSION.test(version)) throw new HttpError(400, `malformed HTTP version ${shown(version)} (RFC 9112 §2.3)`);
 
   // 2. RFC 9112 §5: field-name ":" OWS field-value OWS.
   const headers = new Map<string, string[]>();
@@ -142,15 +147,15 @@ function parseHead(text: string): RequestHead {
       throw new HttpError(400, 'obsolete line folding is not accepted (RFC 9112 §5.2)');
     }
     const colon = line.indexOf(':');
-    if (colon < 0) throw new HttpError(400, `a header line without a colon (RFC 9112 §5)`);
+    if (colon < 0) throw new HttpError(400, `the header line ${shown(line)} has no colon (RFC 9112 §5)`);
     const name = line.slice(0, colon);
     if (/[ \t]$/.test(name)) {
-      throw new HttpError(400, `whitespace between the field name "${name.trim()}" and the colon (RFC 9112 §5.1)`);
+      throw new HttpError(400, `whitespace between the field name ${shown(name.trim())} and the colon (RFC 9112 §5.1)`);
     }
-    if (!TOKEN.test(name)) throw new HttpError(400, `the field name "${name}" is not a token (RFC 9110 §5.1)`);
+    if (!TOKEN.test(name)) throw new HttpError(400, `the field name ${shown(name)} is not a token (RFC 9110 §5.1)`);
     const value = line.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, '');
     if (!FIELD_VALUE.test(value)) {
-      throw new HttpError(400, `a control character in the value of "${name}" (RFC 9110 §5.5)`);
+      throw new HttpError(400, `a control character in the value of ${shown(name)} (RFC 9110 §5.5)`);
     }
     const key = name.toLowerCase();
     const values = headers.get(key);

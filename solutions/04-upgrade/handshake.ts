@@ -71,13 +71,14 @@ export function decideHandshake(head: RequestHead, options: HandshakeOptions = {
   if (!hasToken(headerList(head, 'connection'), 'upgrade')) {
     throw new HttpError(400, 'the Connection field does not list "Upgrade"');
   }
-  // 5. RFC 6455 §4.4: any version but 13 gets 426 and the version this server speaks.
+  // 5. RFC 6455 §4.4: any version but 13 gets 426 and the version this server speaks (and, as
+  //    every 426 must, the protocol to upgrade to: RFC 9110 §15.5.22).
   const version = headerValue(head, 'sec-websocket-version');
   if (version !== WEBSOCKET_VERSION) {
     throw new HttpError(
       426,
       version === undefined ? 'the Sec-WebSocket-Version field is missing' : `unsupported Sec-WebSocket-Version ${version}`,
-      { 'Sec-WebSocket-Version': WEBSOCKET_VERSION },
+      { 'Sec-WebSocket-Version': WEBSOCKET_VERSION, Upgrade: 'websocket' },
     );
   }
   // 6. RFC 6455 §4.2.1 item 5: exactly one key, the base64 of 16 bytes.
@@ -110,9 +111,15 @@ export function acceptResponse(decision: Extract<HandshakeDecision, { kind: 'web
 /** The response refusing a handshake: the error's status and headers, a short text body saying why. */
 export function refusalResponse(error: HttpError): HttpResponse {
   // @solution refusalResponse: the status, error.headers, Connection: close and a text body with the reason
+  // RFC 9110 §7.8: a response that carries Upgrade also lists "upgrade" in Connection.
+  const offersUpgrade = Object.keys(error.headers).some((name) => name.toLowerCase() === 'upgrade');
   return {
     status: error.status,
-    headers: { ...error.headers, Connection: 'close', 'Content-Type': 'text/plain; charset=utf-8' },
+    headers: {
+      ...error.headers,
+      Connection: offersUpgrade ? 'Upgrade, close' : 'close',
+      'Content-Type': 'text/plain; charset=utf-8',
+    },
     body: `${error.message}\n`,
   };
   // @end
@@ -148,8 +155,8 @@ export function formatResponse(response: HttpResponse): Uint8Array {
   return bytes;
   // @end
 }
-
 // @remove
+
 const textEncoder = new TextEncoder();
 
 /** Reason phrases of the statuses this server sends (RFC 9110 §15). */

@@ -21,7 +21,7 @@
  */
 
 /** Below this many bytes the plain byte loop is used (see the README's measurements). */
-export const WORD_MASK_THRESHOLD = 32;
+export const WORD_MASK_THRESHOLD = 64;
 
 // @remove
 /** Scratch space to turn 4 key bytes into one 32-bit word in the machine's byte order. */

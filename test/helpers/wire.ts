@@ -37,12 +37,25 @@ export function hex(bytes: Uint8Array, max = 64): string {
 }
 
 /**
- * The bytes as a string literal would show them: printable ASCII as is, `\r`, `\n`, `\t`, other
- * bytes as `\xNN`. Past `max` bytes (default 2048), ` … (N more bytes)`.
+ * The bytes as a string literal would show them: printable ASCII and whole UTF-8 characters as is,
+ * `\r`, `\n`, `\t`, other bytes as `\xNN`. Past `max` bytes (default 2048), ` … (N more bytes)`.
  */
 export function escaped(bytes: Uint8Array, max = 2048): string {
   let out = '';
-  for (const b of bytes.subarray(0, max)) {
+  const shown = bytes.subarray(0, max);
+  for (let i = 0; i < shown.length; i++) {
+    const b = shown[i]!;
+    // A whole UTF-8 sequence is shown as its character (a body may say "RFC 6455 §4.4").
+    const length = b >= 0xf0 && b < 0xf5 ? 4 : b >= 0xe0 ? 3 : b >= 0xc2 && b < 0xe0 ? 2 : 1;
+    if (b >= 0x80 && length > 1 && b < 0xf5) {
+      try {
+        out += new TextDecoder('utf-8', { fatal: true }).decode(shown.subarray(i, i + length));
+        i += length - 1;
+        continue;
+      } catch {
+        // not UTF-8: fall through to \xNN
+      }
+    }
     if (b === 0x0d) out += '\\r';
     else if (b === 0x0a) out += '\\n';
     else if (b === 0x09) out += '\\t';
@@ -51,6 +64,11 @@ export function escaped(bytes: Uint8Array, max = 2048): string {
     else out += `\\x${b.toString(16).padStart(2, '0')}`;
   }
   return bytes.length > max ? `${out} … (${bytes.length - max} more bytes)` : out;
+}
+
+/** Bytes → string, one character per byte (TextDecoder's 'latin1' is windows-1252). */
+function latin1(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
 }
 
 /** Index just past the first CRLF CRLF at or after `from`, or -1. */
@@ -160,12 +178,17 @@ function describeClose(payload: Uint8Array): string {
 /**
  * One line per frame, e.g. `81 05 | FIN text len=5 unmasked | 48 65 6c 6c 6f 'Hello'`. Masked
  * frames show their key and the payload as sent, then unmasked; a close frame its code and reason;
- * bytes that end inside a frame are noted as a partial frame.
+ * bytes that end inside a frame are noted as a partial frame. After `maxFrames` lines, the rest is
+ * summed up in one line.
  */
-export function describeFrames(bytes: Uint8Array): string {
+export function describeFrames(bytes: Uint8Array, maxFrames = 40): string {
   const lines: string[] = [];
   let rest = bytes;
   while (rest.length > 0) {
+    if (lines.length === maxFrames) {
+      lines.push(`… (${rest.length} more bytes)`);
+      break;
+    }
     const frame = parseFrame(rest);
     if ('partial' in frame) {
       lines.push(`${hex(rest, 16)} | ${frame.partial}`);
@@ -300,11 +323,11 @@ export interface FrameRead {
 
 /** Splits bytes into an HTTP head (+ Content-Length body) and what follows, for transcripts. */
 function splitHttp(bytes: Uint8Array, startsWith: RegExp): [Uint8Array, Uint8Array] {
-  const start = new TextDecoder('latin1').decode(bytes.subarray(0, 16));
+  const start = latin1(bytes.subarray(0, 16));
   if (!startsWith.test(start)) return [new Uint8Array(0), bytes];
   const end = findHeadEnd(bytes);
   if (end < 0) return [bytes, new Uint8Array(0)];
-  const head = new TextDecoder('latin1').decode(bytes.subarray(0, end));
+  const head = latin1(bytes.subarray(0, end));
   const length = Number(/\r\ncontent-length:\s*(\d+)/i.exec(head)?.[1] ?? 0);
   const bodyEnd = Math.min(bytes.length, end + length);
   return [bytes.subarray(0, bodyEnd), bytes.subarray(bodyEnd)];
@@ -315,11 +338,25 @@ function indentHttp(bytes: Uint8Array, max: number): string[] {
   return text.split(/(?<=\\n)/).map((line) => `  ${line}`);
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
+/** An append-only byte buffer that grows by doubling, so recording a large transfer stays linear. */
+class Recording {
+  private buffer = new Uint8Array(1024);
+  private size = 0;
+
+  append(bytes: Uint8Array): void {
+    if (this.size + bytes.length > this.buffer.length) {
+      const grown = new Uint8Array(Math.max(this.buffer.length * 2, this.size + bytes.length));
+      grown.set(this.buffer.subarray(0, this.size));
+      this.buffer = grown;
+    }
+    this.buffer.set(bytes, this.size);
+    this.size += bytes.length;
+  }
+
+  /** Everything recorded so far (a view: valid until the next append). */
+  get bytes(): Uint8Array {
+    return this.buffer.subarray(0, this.size);
+  }
 }
 
 /**
@@ -328,8 +365,8 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
  * order. Every read is bounded by a timeout, and every failure message ends with the transcript.
  */
 export class RawClient {
-  private sent: Uint8Array = new Uint8Array(0);
-  private received: Uint8Array = new Uint8Array(0);
+  private readonly sentLog = new Recording();
+  private readonly receivedLog = new Recording();
   /** How much of `received` the reads have consumed. */
   private cursor = 0;
   private peerClosed = false;
@@ -339,7 +376,7 @@ export class RawClient {
 
   private constructor(private readonly socket: net.Socket) {
     socket.on('data', (chunk: Buffer) => {
-      this.received = concat(this.received, new Uint8Array(chunk));
+      this.receivedLog.append(chunk);
       this.wake();
     });
     socket.on('end', () => {
@@ -366,6 +403,16 @@ export class RawClient {
   }
 
   private closedByUs = false;
+
+  /** Every byte sent so far. */
+  private get sent(): Uint8Array {
+    return this.sentLog.bytes;
+  }
+
+  /** Every byte received so far (read or not). */
+  private get received(): Uint8Array {
+    return this.receivedLog.bytes;
+  }
 
   /** Connects to `host:port` (default 127.0.0.1), within the default timeout. */
   static connect(port: number, host = '127.0.0.1'): Promise<RawClient> {
@@ -404,7 +451,7 @@ export class RawClient {
    */
   write(bytes: Uint8Array | string): Promise<void> {
     const data = toBytes(bytes);
-    this.sent = concat(this.sent, data);
+    this.sentLog.append(data);
     if (this.socket.destroyed || this.socket.writableEnded) {
       this.notes.push(`(not sent: the socket is closed; ${data.length} bytes)`);
       return Promise.resolve();
@@ -426,7 +473,7 @@ export class RawClient {
       const at = findHeadEnd(this.received, this.cursor);
       return at < 0 ? undefined : at;
     });
-    const head = new TextDecoder('latin1').decode(this.received.subarray(this.cursor, end));
+    const head = latin1(this.received.subarray(this.cursor, end));
     const [statusLine = '', ...fieldLines] = head.slice(0, -4).split('\r\n');
     const status = /^HTTP\/1\.1 (\d{3}) ?(.*)$/.exec(statusLine);
     if (!status) this.fail(`expected a status line "HTTP/1.1 <code> <reason>", got "${statusLine}" (RFC 9112 §4)`);

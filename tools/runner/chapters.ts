@@ -43,7 +43,9 @@ export function listChapters(root: string): Chapter[] {
 function readTitle(root: string, slug: string): string {
   const readme = readReadme(root, slug);
   const heading = readme === undefined ? undefined : /^# +(.+?)\s*#*\s*$/m.exec(readme);
-  return heading?.[1]?.trim() ?? slug;
+  // A heading may repeat the number ("04 · The 101 response"); the table shows it already.
+  const title = heading?.[1]?.trim().replace(/^(?:chapter\s+)?\d{1,2}\s*[·:.—–-]\s*/i, '');
+  return title || slug;
 }
 
 function readReadme(root: string, slug: string): string | undefined {

@@ -69,6 +69,23 @@ export function mentionsTodo(error: TestError, logs: readonly string[] = []): bo
   });
 }
 
+const TODO_TEXT = /Chapter \d\d: implement .*? \(chapters\/[^)\s]+\.ts\)/;
+
+/**
+ * The TODO a failing test stumbled on: its error when that is a NotImplementedError, else the first
+ * TODO message quoted in its errors. Undefined when the failure is about something else.
+ */
+export function todoOf(test: TestOutcome): { text: string; error?: TestError } | undefined {
+  if (test.errors.length === 0) return undefined;
+  const direct = test.errors.find(isNotImplemented);
+  if (direct) return { text: TODO_TEXT.exec(direct.message)?.[0] ?? direct.message, error: direct };
+  for (const error of test.errors) {
+    const quoted = TODO_TEXT.exec(error.message ?? '');
+    if (quoted) return { text: quoted[0] };
+  }
+  return undefined;
+}
+
 /** The chapter numbers named by TODO messages in a chapter's results (errors and what tests printed). */
 export function missingChapters(run: ChapterRun): string[] {
   const numbers = new Set<string>();
@@ -156,12 +173,17 @@ export function formatError(error: TestError, root: string, c: Colors, color: bo
 }
 
 /** A test's failure: its name, then its errors and what it printed. */
-export function formatFailure(test: TestOutcome, root: string, c: Colors, color: boolean): string {
+export function formatFailure(test: TestOutcome, root: string, c: Colors, color: boolean, chapter?: string): string {
   const out = [`${c.red('✗')} ${c.bold(test.name)}  ${c.dim(test.file)}`];
   for (const error of test.errors) out.push(indent(formatError(error, root, c, color), '    '));
-  if (test.logs.length > 0) {
+  // The server's notices about later chapters' TODOs (their stand-ins) are not this chapter's business.
+  const logs = test.logs.filter((log) => {
+    const later = /^Chapter (\d\d): implement /.exec(log)?.[1];
+    return chapter === undefined || later === undefined || later <= chapter;
+  });
+  if (logs.length > 0) {
     out.push(c.dim('    printed:'));
-    for (const log of test.logs.slice(-10)) out.push(c.dim(indent(color ? log : stripAnsi(log), '      ')));
+    for (const log of logs.slice(-10)) out.push(c.dim(indent(color ? log : stripAnsi(log), '      ')));
   }
   return out.join('\n');
 }
@@ -185,28 +207,32 @@ export function formatFailures(
     out.push('');
   }
   const failing = run.tests.filter((test) => test.state === 'failed' && (only === undefined || only.has(test.key)));
-  const todos = new Map<string, TestOutcome[]>();
+  // Tests that fail because of a TODO (directly, or quoting one) are grouped under that TODO: until
+  // the function exists, what the test expected of it is beside the point.
+  const todos = new Map<string, { text: string; error?: TestError; tests: TestOutcome[] }>();
   const others: TestOutcome[] = [];
   for (const test of failing) {
-    const first = test.errors[0];
-    if (first && test.errors.length === 1 && isNotImplemented(first)) {
-      const list = todos.get(first.message) ?? [];
-      list.push(test);
-      todos.set(first.message, list);
+    const todo = todoOf(test);
+    if (todo) {
+      const group = todos.get(todo.text) ?? { text: todo.text, tests: [] };
+      group.error ??= todo.error;
+      group.tests.push(test);
+      todos.set(todo.text, group);
     } else {
       others.push(test);
     }
   }
-  for (const [, tests] of todos) {
-    const count = tests.length === 1 ? '1 test' : `${tests.length} tests`;
+  for (const group of [...todos.values()].sort((a, b) => a.text.localeCompare(b.text))) {
+    const count = group.tests.length === 1 ? '1 test' : `${group.tests.length} tests`;
     out.push(`${c.yellow('○')} ${c.bold(`TODO (${count})`)}`);
-    out.push(indent(formatError(tests[0]!.errors[0]!, root, c, color), '    '));
-    for (const test of tests.slice(0, 5)) out.push(c.dim(`      · ${test.name}`));
-    if (tests.length > 5) out.push(c.dim(`      · … and ${tests.length - 5} more`));
+    const error: TestError = group.error ?? { name: 'NotImplementedError', message: group.text };
+    out.push(indent(formatError(error, root, c, color), '    '));
+    for (const test of group.tests.slice(0, 5)) out.push(c.dim(`      · ${test.name}`));
+    if (group.tests.length > 5) out.push(c.dim(`      · … and ${group.tests.length - 5} more`));
     out.push('');
   }
   for (const test of others.slice(0, limit)) {
-    out.push(formatFailure(test, root, c, color), '');
+    out.push(formatFailure(test, root, c, color, run.chapter.number), '');
   }
   if (others.length > limit) {
     out.push(c.dim(`… and ${others.length - limit} more failing:`));

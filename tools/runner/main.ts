@@ -30,6 +30,14 @@ const printError = (text: string): void => {
   process.stderr.write(`${text}\n`);
 };
 
+// Output piped into `head` and closed early is not an error worth a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
+}
+
 /** Thrown to end a command with an exit code after printing a message. */
 class Exit extends Error {
   constructor(readonly code: number) {
@@ -78,6 +86,22 @@ async function statusCommand(options: { watch: boolean }): Promise<number> {
     return 0;
   }
   const started = performance.now();
+  const startedAt = Date.now();
+  const interactive = options.watch && Boolean(process.stdout.isTTY);
+  // Keys pressed while the table is computed: not echoed, q and Ctrl-C quit, others wait for watch mode.
+  const early: string[] = [];
+  const onEarlyKey = (data: Buffer): void => {
+    const key = data.toString('utf8');
+    if (key === 'q' || key === '\u0003') {
+      process.stdin.setRawMode(false);
+      process.exit(key === 'q' ? 0 : 130);
+    }
+    early.push(key);
+  };
+  if (interactive && process.stdin.isTTY) {
+    process.stdin.setRawMode(true);
+    process.stdin.on('data', onEarlyKey);
+  }
   print(c.dim(`Running the tests of ${plural(all.length, 'chapter')} against chapters/ …`));
   const session = await TestSession.open(root, 'chapters');
   let keepSession = false;
@@ -88,7 +112,7 @@ async function statusCommand(options: { watch: boolean }): Promise<number> {
     print('');
     print(`${c.bold(table.summary())}${c.dim(`  (${((performance.now() - started) / 1000).toFixed(1)} s)`)}`);
     const next = table.next();
-    const interactive = options.watch && Boolean(process.stdout.isTTY);
+    if (interactive && process.stdin.isTTY) process.stdin.off('data', onEarlyKey);
     if (!interactive) {
       if (next) print(c.dim(`What fails and why: npm start -- check ${next.number}`));
       return 0;
@@ -101,6 +125,8 @@ async function statusCommand(options: { watch: boolean }): Promise<number> {
       chapters: all,
       start,
       initial: result.chapters.get(start.number),
+      resultsFrom: startedAt,
+      pendingKeys: early,
       print,
       colors: c,
       color,
@@ -119,10 +145,12 @@ async function statusCommand(options: { watch: boolean }): Promise<number> {
 async function watchCommand(arg: string | undefined): Promise<number> {
   const all = chapters();
   const chapter = arg === undefined ? undefined : resolveChapter(arg);
+  const startedAt = Date.now();
   const session = await TestSession.open(root, 'chapters');
   let start = chapter;
   let initial: ChapterRun | undefined;
   if (!start) {
+    print(c.dim(`Running the tests of ${plural(all.length, 'chapter')} to find the next one …`));
     const table = new StatusTable(all, () => undefined, c, untouchedChapters(root, all));
     const result = await session.run(all, { onChapter: (run) => table.add(run) });
     start = table.next() ?? all[all.length - 1];
@@ -139,6 +167,7 @@ async function watchCommand(arg: string | undefined): Promise<number> {
     chapters: all,
     start,
     initial,
+    resultsFrom: initial ? startedAt : undefined,
     print,
     colors: c,
     color,
@@ -163,11 +192,8 @@ async function checkCommand(arg: string): Promise<number> {
       print(c.yellow(`Chapter ${chapter.number} has no tests yet.`));
       return 1;
     }
-    if (run.tests.length > 0) print('');
-    for (const test of run.tests) {
-      const mark = test.state === 'passed' ? c.green('✓') : test.state === 'failed' ? c.red('✗') : c.dim('○');
-      print(`  ${mark} ${test.state === 'passed' ? c.dim(test.name) : test.name}`);
-    }
+    print('');
+    print(testList(run));
     for (const text of unhandled) print(`\n${c.red('Error outside any test: ')}${text}`);
     if (status.kind === 'passed' && unhandled.length === 0) {
       print('');
@@ -181,6 +207,33 @@ async function checkCommand(arg: string): Promise<number> {
     print(`${describeStatus(status, c)}${c.dim(`   hint: npm start -- hint ${chapter.number}`)}`);
     return 1;
   });
+}
+
+/**
+ * The chapter's tests, one line each when there are few; otherwise one line per describe block
+ * with its count, and the failing tests of blocks that partly pass.
+ */
+function testList(run: ChapterRun): string {
+  const mark = (state: string): string => (state === 'passed' ? c.green('✓') : state === 'failed' ? c.red('✗') : c.dim('○'));
+  if (run.tests.length <= 25) {
+    return run.tests.map((test) => `  ${mark(test.state)} ${test.state === 'passed' ? c.dim(test.name) : test.name}`).join('\n');
+  }
+  const groups = new Map<string, ChapterRun['tests'][number][]>();
+  for (const test of run.tests) {
+    const cut = test.name.lastIndexOf(' › ');
+    const group = cut < 0 ? test.file : test.name.slice(0, cut);
+    groups.set(group, [...(groups.get(group) ?? []), test]);
+  }
+  const out: string[] = [];
+  for (const [group, tests] of groups) {
+    const failing = tests.filter((test) => test.state === 'failed');
+    if (failing.length === 0) out.push(`  ${mark('passed')} ${c.dim(`${group} (${plural(tests.length, 'test')})`)}`);
+    else out.push(`  ${mark('failed')} ${group}: ${c.red(`${failing.length} of ${plural(tests.length, 'test')} failing`)}`);
+    if (failing.length > 0 && failing.length < tests.length) {
+      for (const test of failing) out.push(`      ${mark('failed')} ${test.name.slice(group.length + 3)}`);
+    }
+  }
+  return out.join('\n');
 }
 
 // ── hint ──────────────────────────────────────────────────────────────────────────────────────

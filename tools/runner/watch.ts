@@ -7,9 +7,10 @@
  * failing or failing differently are shown; tests failing as before are only counted. When the
  * chapter passes, watch mode says so and moves on to the next chapter that does not pass.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { watch as watchFiles, type FSWatcher } from 'chokidar';
-import type { Chapter } from './chapters.ts';
+import { listTsFiles, type Chapter } from './chapters.ts';
 import { formatError, formatFailures, passedCount, plural, type Colors } from './format.ts';
 import { nextHint } from './hints.ts';
 import { classify } from './status.ts';
@@ -31,6 +32,13 @@ export interface WatchOptions {
   /** The terminal to read keys from (q, h, r); none for a non-interactive watch. */
   readonly keys?: NodeJS.ReadStream;
   readonly debounceMs?: number;
+  /**
+   * When the results in `initial` were started (ms since the epoch): files saved after that are
+   * rerun at once, so a save made while the status table was computed is not missed.
+   */
+  readonly resultsFrom?: number;
+  /** Keys pressed before watch mode started, handled once it is ready. */
+  readonly pendingKeys?: readonly string[];
   /** Called as soon as a run's report is printed (used to measure save-to-result time). */
   readonly onReport?: (run: ChapterRun) => void;
 }
@@ -237,6 +245,14 @@ export function startWatch(options: WatchOptions): WatchHandle {
     }
     if (options.initial) await report(options.initial, [], true);
     else await runCurrent([], true);
+    if (options.resultsFrom !== undefined) {
+      const chaptersDir = path.join(root, 'chapters');
+      for (const rel of listTsFiles(chaptersDir)) {
+        const file = path.join(chaptersDir, rel);
+        if (fs.statSync(file).mtimeMs > options.resultsFrom) onSave(file);
+      }
+    }
+    for (const key of options.pendingKeys ?? []) onKey(Buffer.from(key));
   })();
 
   return { ready, stopped, current: () => current, stop };

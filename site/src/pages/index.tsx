@@ -23,7 +23,7 @@ function ChapterList(): React.ReactElement {
       <ol className={styles.chapters} data-testid="chapter-list">
         {numbered.map((chapter) => (
           <li key={chapter.dir} value={Number(chapter.number)}>
-            <Link to={chapter.permalink} data-chapter={chapter.number}>
+            <Link to={chapter.permalink} data-chapter={chapter.number} data-title={chapter.title}>
               <span className={styles.number}>{chapter.number}</span> {chapter.title}
             </Link>
             {chapter.description !== '' && <p>{shorten(chapter.description)}</p>}
@@ -36,7 +36,7 @@ function ChapterList(): React.ReactElement {
           <ul className={styles.chapters}>
             {appendices.map((chapter) => (
               <li key={chapter.dir}>
-                <Link to={chapter.permalink} data-chapter={chapter.dir}>
+                <Link to={chapter.permalink} data-chapter={chapter.dir} data-title={chapter.title}>
                   {chapter.title}
                 </Link>
                 {chapter.description !== '' && <p>{shorten(chapter.description)}</p>}

@@ -101,12 +101,17 @@ function Legend(): React.ReactElement {
   );
 }
 
-function FieldRow({ field, wire, meaning }: { field: FieldId; wire: string; meaning: string }): React.ReactElement {
+function FieldRow({ field, label, wire, meaning }: {
+  field: FieldId;
+  label?: string;
+  wire: string;
+  meaning: string;
+}): React.ReactElement {
   return (
     <tr>
       <td>
         <span className={clsx(styles.swatch, fieldClass(field))} />
-        {FIELDS[field].label}
+        {label ?? FIELDS[field].label}
       </td>
       <td className={styles.mono}>{wire}</td>
       <td>{meaning}</td>
@@ -122,8 +127,9 @@ function FieldTable({ frame }: { frame: DecodedFrame }): React.ReactElement {
     <FieldRow
       key="rsv"
       field="rsv1"
+      label="RSV1 RSV2 RSV3"
       wire={[header.rsv1, header.rsv2, header.rsv3].map((b) => (b ? '1' : '0')).join(' ')}
-      meaning="RSV1 RSV2 RSV3: 0 unless an extension was negotiated"
+      meaning="reserved: 0 unless an extension gave them a meaning"
     />,
     <FieldRow key="opcode" field="opcode" wire={`0x${header.opcode.toString(16)}`} meaning={opcodeName(header.opcode)} />,
     <FieldRow key="mask" field="mask" wire={header.masked ? '1' : '0'} meaning={header.masked ? 'a masking key follows' : 'no masking key'} />,

@@ -16,8 +16,7 @@ import { encodeFrame } from '../../../../solutions/05-frames/encode.ts';
 import { Opcode, type FrameHeader } from '../../../../solutions/05-frames/frame.ts';
 import { ProtocolError } from '../../../../solutions/wiring/errors.ts';
 import { CloseCode } from '../../../../solutions/wiring/close-code.ts';
-import type { FieldId } from '../FrameLayout/fields';
-import type { FrameSegment } from '../FrameLayout';
+import type { FieldId, FrameSegment } from '../FrameLayout/fields.ts';
 
 export { Opcode };
 

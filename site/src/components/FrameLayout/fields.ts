@@ -66,6 +66,21 @@ export const FIELDS: Readonly<Record<FieldId, FieldInfo>> = {
   },
 };
 
+/** A run of bits belonging to one field, as the §5.2 figure draws it. */
+export interface FrameSegment {
+  field: FieldId;
+  /** Width in bits. */
+  bits: number;
+  /** Text in the box; defaults to the field's RFC name. */
+  label?: string;
+  /** A second, smaller line (the RFC's "(4)", "(16/64)", or a decoded value). */
+  note?: string;
+  /** The value of each bit ('0'/'1'), drawn one per column; for narrow fields of a concrete frame. */
+  bitValues?: string;
+  /** Drawn with a dashed border: present only in some frames. */
+  optional?: boolean;
+}
+
 /** The CSS class that gives a field its colour (defined in FrameLayout/styles.module.css's globals). */
 export function fieldClass(field: FieldId): string {
   return `wsf-field wsf-field--${field}`;

@@ -10,28 +10,13 @@
  */
 import React from 'react';
 import clsx from 'clsx';
-import { FIELDS, fieldClass, type FieldId } from './fields';
+import { FIELDS, fieldClass, type FieldId, type FrameSegment } from './fields';
 import styles from './styles.module.css';
 
-export type { FieldId } from './fields';
+export type { FieldId, FrameSegment } from './fields';
 export { FIELDS } from './fields';
 
 const ROW_BITS = 32;
-
-/** A run of bits belonging to one field. */
-export interface FrameSegment {
-  field: FieldId;
-  /** Width in bits. */
-  bits: number;
-  /** Text in the box; defaults to the field's RFC name. */
-  label?: string;
-  /** A second, smaller line (the RFC's "(4)", "(16/64)", or a decoded value). */
-  note?: string;
-  /** The value of each bit ('0'/'1'), drawn one per column; for narrow fields of a concrete frame. */
-  bitValues?: string;
-  /** Drawn with a dashed border: present only in some frames. */
-  optional?: boolean;
-}
 
 export interface FrameLayoutProps {
   /** The segments to draw, in wire order; defaults to the general §5.2 figure. */

@@ -1,0 +1,54 @@
+/**
+ * Chapter 10: what `send()` and `close()` accept — the rules of the browser's WebSocket API.
+ *
+ * An application API is a promise about misuse as much as about use. The browser's WebSocket
+ * (WHATWG WebSockets Standard) answers every wrong call in a fixed way, and a server API shaped like
+ * it should answer the same way, so code and habits move between the two:
+ *
+ * | call                               | browser answer                                   |
+ * |------------------------------------|--------------------------------------------------|
+ * | `send()` while CONNECTING          | throws `InvalidStateError`                       |
+ * | `send()` while CLOSING or CLOSED   | nothing is sent, nothing is thrown               |
+ * | `send(42)`                         | `TypeError` (here; the browser stringifies)      |
+ * | `close(1001)`                      | throws `InvalidAccessError`: only 1000, 3000–4999 |
+ * | `close(1000, <124 bytes of UTF-8>)`| throws `SyntaxError`: a reason fits in 123 bytes |
+ *
+ * Why may an application not send 1001 or 1011? RFC 6455 §7.4.1 gives 1001–1015 fixed meanings
+ * about the endpoint and the protocol ("going away", "protocol error", "internal error"): the
+ * server library sends those itself (1001 at shutdown, 1008 for a slow consumer, 1009, 1011). An
+ * application says "done" (1000) or uses the range registered for libraries and applications,
+ * 3000–4999 (§7.4.2). The reason must fit, with the 2-byte code, in a control frame's 125 bytes
+ * (§5.5), counted in UTF-8 bytes, not in characters.
+ */
+import type { CloseInfo } from '../06-closing/close.ts';
+import { MAX_REASON_BYTES } from '../06-closing/close.ts';
+import { ReadyState } from '../06-closing/closing-handshake.ts';
+import { CloseCode } from '../wiring/close-code.ts';
+import { todo } from '../wiring/errors.ts';
+
+/** What an application may pass to `send()`. */
+export type SendData = string | ArrayBuffer | ArrayBufferView;
+
+/**
+ * The message `send(data)` should queue in `readyState`: a string goes as a text message, bytes
+ * (an ArrayBuffer, or any view of one: Uint8Array, Buffer, DataView …) as a binary message viewing
+ * the same memory. `null` while CLOSING or CLOSED: the data is discarded, silently. Throws a
+ * `DOMException` named `InvalidStateError` while CONNECTING, and a `TypeError` for anything else.
+ */
+export function outgoingMessage(readyState: ReadyState, data: SendData): string | Uint8Array | null {
+  // TODO (see the chapter's README)
+  return todo('chapters/10-app/arguments.ts', 'outgoingMessage: check the state first (CONNECTING throws, CLOSING/CLOSED discard), then dispatch on the type');
+}
+
+/**
+ * Checks `close(code?, reason?)` as the browser does and gives the close frame to send:
+ *
+ * - `code` must be 1000 or an integer in 3000–4999, else a `DOMException` `InvalidAccessError`;
+ * - `reason` must be at most 123 bytes in UTF-8, else a `DOMException` `SyntaxError`;
+ * - neither given: a close frame with no status code (1005, an empty payload); a reason without a
+ *   code: 1000.
+ */
+export function validateCloseArguments(code?: number, reason?: string): CloseInfo {
+  // TODO (see the chapter's README)
+  return todo('chapters/10-app/arguments.ts', 'validateCloseArguments: the code first (1000 or 3000–4999), then the reason\'s UTF-8 length, then the defaults');
+}

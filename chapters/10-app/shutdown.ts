@@ -1,0 +1,50 @@
+/**
+ * Chapter 10: a graceful shutdown — say goodbye to every client, wait a little, then hang up.
+ *
+ * A server that stops by destroying its sockets leaves every client with 1006 (Abnormal Closure)
+ * and no idea whether to reconnect. A polite server runs the closing handshake with each client
+ * (RFC 6455 §7.1.2) with 1001 Going Away (§7.4.1: "a server going down"), so a browser can tell a
+ * restart from a crash. But a client that does not answer must not hold the shutdown forever: after
+ * a timeout, whoever is left is dropped.
+ *
+ * ```
+ * close(1001) to every OPEN client ──▶ all TCP closed? ──yes──▶ done
+ *                                           │
+ *                                       timeout ──▶ destroy the rest ──▶ done
+ * ```
+ */
+import { ReadyState } from '../06-closing/closing-handshake.ts';
+import { CloseCode } from '../wiring/close-code.ts';
+import { todo } from '../wiring/errors.ts';
+
+/** One client, as a shutdown sees it. */
+export interface Closable {
+  readonly readyState: ReadyState;
+  /** Starts the closing handshake with a code a server may send (1001 here). */
+  close(code: number, reason: string): void;
+  /** Drops the TCP connection now. */
+  terminate(): void;
+  /** Settles once the TCP connection is gone, however it ended. */
+  readonly closed: Promise<unknown>;
+}
+
+export interface ShutdownOptions {
+  /** The close code (default 1001 Going Away). */
+  readonly code?: number;
+  /** The close reason (default `server shutting down`). */
+  readonly reason?: string;
+  /** How long to wait for the clients' answers, in ms, before dropping them (default 1000). */
+  readonly timeout?: number;
+}
+
+export const DEFAULT_SHUTDOWN_TIMEOUT = 1000;
+
+/**
+ * Closes every client: a close frame to each OPEN one (a CLOSING one is already on its way), then
+ * waits until every TCP connection is gone or `timeout` ms have passed, whichever comes first, then
+ * terminates whoever is left. Resolves once every client is CLOSED. Never rejects.
+ */
+export function shutdown(clients: Iterable<Closable>, options: ShutdownOptions = {}): Promise<void> {
+  // TODO (see the chapter's README)
+  return todo('chapters/10-app/shutdown.ts', 'shutdown: close every OPEN client, race "all closed" against a timer, terminate the rest');
+}

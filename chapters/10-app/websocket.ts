@@ -1,0 +1,205 @@
+/**
+ * Chapter 10: one client connection, as the application sees it — shaped like the browser's
+ * WebSocket and the `ws` package's.
+ *
+ * The same names mean the same things on both ends of the wire: `readyState` (CONNECTING, OPEN,
+ * CLOSING, CLOSED), `bufferedAmount`, `protocol`, `send()`, `close(code, reason)`, and events
+ * `message`, `close` (code, reason, wasClean) and `error`. As in `ws`, a message listener gets the
+ * data and whether it is binary (text arrives as a string, binary as a Uint8Array), and the server
+ * side adds `ping()` and `terminate()`.
+ *
+ * Three things differ from an EventEmitter you may know:
+ *
+ * - a `message` listener may return a promise: until it settles, the message counts as pending and
+ *   the server stops reading from this client above `maxPendingBytes` (chapter 09). A rejected
+ *   promise closes the connection with 1011.
+ * - `error` is emitted only when someone listens: a client that sends garbage gets its close code
+ *   (RFC 6455 §7.1.7) and must not crash the server by having no error listener.
+ * - `closed` is a promise of the close event, handy for awaiting the end of a connection.
+ */
+import { EventEmitter } from 'node:events';
+import type { RequestHead } from '../02-http-head/request-head.ts';
+import { ReadyState } from '../06-closing/closing-handshake.ts';
+import type { ConnectionEvent } from '../wiring/connection.ts';
+import { withStandIn } from '../wiring/layers.ts';
+import type { ByteTap, SocketConnection } from '../wiring/server.ts';
+import type { SendData } from './arguments.ts';
+import { outgoingMessage, validateCloseArguments } from './arguments.ts';
+
+/** How a connection ended, as the `close` event reports it. */
+export interface CloseEventInfo {
+  /** The code of the peer's close frame (1005 if it had none), or 1006 if there was no handshake. */
+  readonly code: number;
+  readonly reason: string;
+  /** Whether both close frames were exchanged before TCP closed. */
+  readonly wasClean: boolean;
+}
+
+export interface WebSocketEvents {
+  message: [data: string | Uint8Array, isBinary: boolean];
+  close: [code: number, reason: string, wasClean: boolean];
+  error: [error: Error];
+  ping: [payload: Uint8Array];
+  pong: [payload: Uint8Array];
+}
+
+/** What the server knows when a connection opens. */
+export interface OpenInfo {
+  readonly head: RequestHead;
+  readonly path: string;
+  readonly protocol: string | null;
+}
+
+export class WebSocket extends EventEmitter<WebSocketEvents> {
+  static readonly CONNECTING = ReadyState.CONNECTING;
+  static readonly OPEN = ReadyState.OPEN;
+  static readonly CLOSING = ReadyState.CLOSING;
+  static readonly CLOSED = ReadyState.CLOSED;
+
+  /** The path of the request, e.g. `/chat`. */
+  readonly path: string;
+  /** The request-target as sent, query included, e.g. `/chat?room=1`. */
+  readonly url: string;
+  /** The subprotocol chosen in the handshake, `''` for none (as in the browser). */
+  readonly protocol: string;
+  /** The client's opening handshake request. */
+  readonly request: RequestHead;
+  /** Settles with the close event's values once the TCP connection is gone. */
+  readonly closed: Promise<CloseEventInfo>;
+
+  private resolveClosed!: (info: CloseEventInfo) => void;
+
+  constructor(
+    private readonly connection: SocketConnection,
+    opened: OpenInfo,
+  ) {
+    super();
+    this.path = opened.path;
+    this.url = opened.head.target;
+    this.protocol = opened.protocol ?? '';
+    this.request = opened.head;
+    this.closed = new Promise((resolve) => {
+      this.resolveClosed = resolve;
+    });
+  }
+
+  /** CONNECTING (0), OPEN (1), CLOSING (2) or CLOSED (3). */
+  get readyState(): ReadyState {
+    return this.connection.readyState;
+  }
+
+  /** Bytes queued for this client and not yet handed to the kernel. */
+  get bufferedAmount(): number {
+    return this.connection.bufferedAmount;
+  }
+
+  /**
+   * Sends a text (string) or binary (bytes) message. Returns whether it was queued: false while
+   * CLOSING or CLOSED, or when chapter 09's slow-consumer policy refused it. Throws like the
+   * browser while CONNECTING or for data of another type.
+   */
+  send(data: SendData): boolean {
+    const message = withStandIn(
+      () => outgoingMessage(this.readyState, data),
+      () => sendAnyway(data),
+      'send() checks neither the state nor the type of its data',
+    );
+    if (message === null) return false;
+    return this.connection.send(message);
+  }
+
+  /**
+   * Starts the closing handshake (RFC 6455 §7.1.2): `code` 1000 or 3000–4999, `reason` at most
+   * 123 bytes of UTF-8, or this throws as the browser does. Nothing happens once closing.
+   */
+  close(code?: number, reason?: string): void {
+    const info = withStandIn(
+      () => validateCloseArguments(code, reason),
+      () => ({ code: code ?? 1000, reason: reason ?? '' }),
+      'close() does not check its code and reason',
+    );
+    if (this.readyState !== ReadyState.OPEN) return;
+    this.connection.close(info.code, info.reason);
+  }
+
+  /** Sends a ping (at most 125 bytes, RFC 6455 §5.5); the client answers with a pong event. */
+  ping(data: string | Uint8Array = new Uint8Array(0)): void {
+    const payload = typeof data === 'string' ? textEncoder.encode(data) : data;
+    if (payload.length > 125) throw new RangeError('a ping carries at most 125 bytes (RFC 6455 §5.5)');
+    this.connection.ping(payload);
+  }
+
+  /** Drops the TCP connection at once, without a closing handshake (the client sees 1006). */
+  terminate(): void {
+    this.connection.destroy();
+  }
+
+  /** Observes the raw bytes of this connection from now on (the demo's frame log); `null` stops. */
+  observe(tap: ByteTap | null): void {
+    this.connection.observe(tap);
+  }
+
+  /**
+   * Turns one connection event into this object's events. Called by the server; returns a promise
+   * while async `message` listeners run.
+   */
+  dispatch(event: ConnectionEvent): void | Promise<void> {
+    switch (event.type) {
+      case 'message':
+        return this.deliver(event.message.data, event.message.type === 'binary');
+      case 'ping':
+        this.emit('ping', event.payload);
+        return;
+      case 'pong':
+        this.emit('pong', event.payload);
+        return;
+      case 'closed':
+        this.emit('close', event.code, event.reason, event.wasClean);
+        this.resolveClosed({ code: event.code, reason: event.reason, wasClean: event.wasClean });
+        return;
+      case 'error':
+        if (this.listenerCount('error') > 0) this.emit('error', event.error);
+        return;
+      case 'open':
+      case 'request':
+      case 'closing':
+      case 'close':
+        // The server handles the first two; 'closing' and the peer's 'close' frame are steps of the
+        // handshake: the application hears about the end once, with 'close', when TCP is gone.
+        return;
+      default: {
+        const unexpected: never = event;
+        throw new Error(`unexpected event ${JSON.stringify(unexpected)}`);
+      }
+    }
+  }
+
+  /** Calls each message listener; collects the promises the async ones return. */
+  private deliver(data: string | Uint8Array, isBinary: boolean): void | Promise<void> {
+    const pending: PromiseLike<unknown>[] = [];
+    for (const listener of this.listeners('message')) {
+      const result: unknown = listener.call(this, data, isBinary);
+      if (isPromiseLike(result)) pending.push(result);
+    }
+    if (pending.length === 0) return;
+    return Promise.all(pending).then(
+      () => undefined,
+      (error: unknown) => {
+        if (this.listenerCount('error') > 0) this.emit('error', error instanceof Error ? error : new Error(String(error)));
+        throw error;
+      },
+    );
+  }
+}
+
+const textEncoder = new TextEncoder();
+
+/** The stand-in for outgoingMessage: a string as text, anything else as the bytes it views. */
+function sendAnyway(data: SendData): string | Uint8Array {
+  if (typeof data === 'string') return data;
+  return ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data);
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
+}

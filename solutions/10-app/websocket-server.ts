@@ -1,0 +1,154 @@
+/**
+ * Chapter 10: the application API's server — what an application built on this workbook imports.
+ *
+ * ```ts
+ * const server = await createWebSocketServer({ port: 8080, protocols: ['chat'] });
+ * server.on('connection', (socket, request) => {
+ *   socket.on('message', (data) => socket.send(data));          // echo
+ * });
+ * process.on('SIGINT', () => server.close({ code: 1001, timeout: 1000 }));
+ * ```
+ *
+ * It is a thin layer over the socket glue (wiring/server.ts): the glue calls one function with
+ * every event of every connection; this class keeps a {@link WebSocket} per open connection, hands
+ * each event to it, and answers plain HTTP requests through `handleRequest` (default: 426 Upgrade
+ * Required, RFC 6455 §4.4), which is how the demo serves its page on the same port.
+ */
+import { EventEmitter } from 'node:events';
+import type { RequestHead } from '../02-http-head/request-head.ts';
+import type { HttpResponse } from '../04-upgrade/handshake.ts';
+import { ReadyState } from '../06-closing/closing-handshake.ts';
+import type { ConnectionEvent } from '../wiring/connection.ts';
+import { withStandIn } from '../wiring/layers.ts';
+import type { RunningServer, ServerOptions, SocketConnection } from '../wiring/server.ts';
+import { startServer, upgradeRequired } from '../wiring/server.ts';
+import type { SendData } from './arguments.ts';
+import type { Closable, ShutdownOptions } from './shutdown.ts';
+import { shutdown } from './shutdown.ts';
+import { WebSocket } from './websocket.ts';
+
+/** A plain HTTP request (no `Upgrade`), for {@link WebSocketServerOptions.handleRequest}. */
+export interface HttpRequest {
+  readonly method: string;
+  /** The path of the request-target, e.g. `/index.html`. */
+  readonly path: string;
+  readonly head: RequestHead;
+}
+
+export interface WebSocketServerOptions extends Omit<ServerOptions, 'app'> {
+  /** Answers a plain HTTP request. Default: 426 Upgrade Required. The connection closes after it. */
+  readonly handleRequest?: (request: HttpRequest) => HttpResponse | PromiseLike<HttpResponse>;
+}
+
+export interface WebSocketServerEvents {
+  /** A client completed the opening handshake: its WebSocket is OPEN. */
+  connection: [socket: WebSocket, request: RequestHead];
+}
+
+export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
+  /** Every open (or closing) client. */
+  readonly clients: ReadonlySet<WebSocket> = new Set<WebSocket>();
+  private readonly sockets = new Map<SocketConnection, WebSocket>();
+  private running: RunningServer | null = null;
+
+  constructor(private readonly options: WebSocketServerOptions = {}) {
+    super();
+  }
+
+  /** Starts listening (port 0 picks a free port; read it back from {@link WebSocketServer.port}). */
+  async listen(): Promise<this> {
+    this.running = await startServer({ ...this.options, app: (connection, event) => this.handle(connection, event) });
+    return this;
+  }
+
+  /** The port bound. */
+  get port(): number {
+    return this.listening().port;
+  }
+
+  /** The host bound. */
+  get host(): string {
+    return this.listening().host;
+  }
+
+  /** Sends one message to every OPEN client but `except`; returns how many queued it. */
+  broadcast(data: SendData, options: { readonly except?: WebSocket } = {}): number {
+    return broadcast(this.clients, data, options);
+  }
+
+  /**
+   * Graceful shutdown: a close frame (default 1001 Going Away) to every client, a wait of at most
+   * `timeout` ms (default 1000) for their answers, then the rest are dropped and the listener stops.
+   */
+  async close(options: ShutdownOptions = {}): Promise<void> {
+    const running = this.listening();
+    const clients: Closable[] = [...this.sockets].map(([connection, socket]) => ({
+      get readyState() {
+        return connection.readyState;
+      },
+      close: (code, reason) => connection.close(code, reason),
+      terminate: () => connection.destroy(),
+      closed: socket.closed,
+    }));
+    await withStandIn(
+      () => shutdown(clients, options),
+      () => Promise.resolve(),
+      'shutting down drops every connection without a close frame (clients see 1006)',
+    );
+    await running.close();
+  }
+
+  /** The glue's callback: one event of one connection. */
+  private handle(connection: SocketConnection, event: ConnectionEvent): void | Promise<void> {
+    if (event.type === 'request') return this.answer(connection, event.head, event.path);
+    if (event.type === 'open') {
+      const socket = new WebSocket(connection, event);
+      this.sockets.set(connection, socket);
+      (this.clients as Set<WebSocket>).add(socket);
+      this.emit('connection', socket, event.head);
+      return;
+    }
+    const socket = this.sockets.get(connection);
+    if (socket === undefined) return;
+    if (event.type === 'closed') {
+      this.sockets.delete(connection);
+      (this.clients as Set<WebSocket>).delete(socket);
+    }
+    return socket.dispatch(event);
+  }
+
+  /** Answers a plain HTTP request with `handleRequest` (500 if it throws), or 426. */
+  private answer(connection: SocketConnection, head: RequestHead, path: string): void {
+    const handler = this.options.handleRequest;
+    if (handler === undefined) return connection.respond(upgradeRequired());
+    const failed = (): void => connection.respond({ status: 500, body: 'internal server error\n' });
+    try {
+      Promise.resolve(handler({ method: head.method, path, head })).then((response) => connection.respond(response), failed);
+    } catch {
+      failed();
+    }
+  }
+
+  private listening(): RunningServer {
+    if (this.running === null) throw new Error('the server is not listening: call listen() first');
+    return this.running;
+  }
+}
+
+/** Creates a {@link WebSocketServer} and starts listening. */
+export function createWebSocketServer(options: WebSocketServerOptions = {}): Promise<WebSocketServer> {
+  return new WebSocketServer(options).listen();
+}
+
+/**
+ * Sends `data` to every OPEN client in `clients` but `except`; returns how many queued it. A slow
+ * client (chapter 09) is skipped or closed by its own `send`, never holding up the others.
+ */
+export function broadcast(clients: Iterable<WebSocket>, data: SendData, options: { readonly except?: WebSocket } = {}): number {
+  let sent = 0;
+  for (const client of clients) {
+    if (client === options.except || client.readyState !== ReadyState.OPEN) continue;
+    if (client.send(data)) sent++;
+  }
+  return sent;
+}

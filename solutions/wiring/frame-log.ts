@@ -1,0 +1,157 @@
+/**
+ * The demo's frame log: the frames one connection reads and writes, described field by field.
+ *
+ * A browser's WebSocket hides its frames: a page sees messages, never FIN bits or masking keys. The
+ * server sees the bytes, though, so the socket glue lets an observer watch a connection's chunks
+ * (`observe`), and this module decodes a copy of them with chapter 05's own frame header decoder,
+ * one stream per direction. The log starts at the first chunk after the 101 (browsers send nothing
+ * before they have it). It only describes: it never refuses a frame (the connection does that).
+ */
+import { ByteQueue } from '../02-http-head/byte-queue.ts';
+import { decodeFrameHeader } from '../05-frames/decode.ts';
+import type { FrameHeader } from '../05-frames/frame.ts';
+import { Opcode } from '../05-frames/frame.ts';
+import { applyMask } from '../05-frames/mask.ts';
+import { NotImplementedError } from './errors.ts';
+import type { Direction } from './server.ts';
+
+/** One frame, as the demo page shows it. */
+export interface LoggedFrame {
+  /** `in`: sent by the client; `out`: sent by the server. */
+  readonly direction: Direction;
+  readonly fin: boolean;
+  readonly rsv1: boolean;
+  readonly opcode: number;
+  /** `text`, `binary`, `continuation`, `close`, `ping`, `pong`. */
+  readonly opcodeName: string;
+  readonly payloadLength: number;
+  readonly masked: boolean;
+  /** The masking key in hex, e.g. `37 fa 21 3d`, or null. */
+  readonly maskingKey: string | null;
+  /** The start of the payload, unmasked: text for text and close frames, hex otherwise. */
+  readonly preview: string;
+  /** A close frame's status code, when it has one. */
+  readonly closeCode?: number;
+}
+
+/** What the log says when it cannot go on (chapter 05 not written yet, or bytes it cannot read). */
+export interface LogNote {
+  readonly direction: Direction;
+  readonly note: string;
+}
+
+/** How many payload bytes a preview shows. */
+const PREVIEW_BYTES = 48;
+
+const OPCODE_NAMES: Record<number, string> = {
+  [Opcode.Continuation]: 'continuation',
+  [Opcode.Text]: 'text',
+  [Opcode.Binary]: 'binary',
+  [Opcode.Close]: 'close',
+  [Opcode.Ping]: 'ping',
+  [Opcode.Pong]: 'pong',
+};
+
+/** Decodes the frames of one direction of one connection. */
+class FrameStream {
+  private readonly queue = new ByteQueue();
+  private header: FrameHeader | null = null;
+  private remaining = 0;
+  private preview: Uint8Array[] = [];
+  private previewLength = 0;
+  private stopped = false;
+
+  constructor(
+    private readonly direction: Direction,
+    private readonly report: (entry: LoggedFrame | LogNote) => void,
+  ) {}
+
+  push(bytes: Uint8Array): void {
+    if (this.stopped) return;
+    // A copy: the connection unmasks its chunks in place, and this log must not race it.
+    this.queue.push(bytes.slice());
+    try {
+      while (this.step());
+    } catch (error) {
+      this.stopped = true;
+      const note =
+        error instanceof NotImplementedError
+          ? `no frame log until ${error.message}`
+          : `stopped: ${error instanceof Error ? error.message : String(error)}`;
+      this.report({ direction: this.direction, note });
+    }
+  }
+
+  /** Reads a header or payload bytes; false when it needs more bytes. */
+  private step(): boolean {
+    if (this.header === null) {
+      const header = decodeFrameHeader(this.queue, {
+        requireMask: false,
+        maxPayloadLength: Number.MAX_SAFE_INTEGER,
+        allowedRsv: { rsv1: true },
+      });
+      if (header === null) return false;
+      this.queue.consume(header.headerLength);
+      this.header = header;
+      this.remaining = header.payloadLength;
+    }
+    const take = Math.min(this.remaining, this.queue.length);
+    const bytes = this.queue.consume(take);
+    this.remaining -= take;
+    if (this.previewLength < PREVIEW_BYTES) {
+      const kept = bytes.subarray(0, PREVIEW_BYTES - this.previewLength);
+      this.preview.push(kept);
+      this.previewLength += kept.length;
+    }
+    if (this.remaining > 0) return false;
+    this.report(this.describe(this.header));
+    this.header = null;
+    this.preview = [];
+    this.previewLength = 0;
+    return this.queue.length > 0;
+  }
+
+  private describe(header: FrameHeader): LoggedFrame {
+    const payload = new Uint8Array(this.previewLength);
+    let at = 0;
+    for (const piece of this.preview) {
+      payload.set(piece, at);
+      at += piece.length;
+    }
+    if (header.maskingKey !== null) applyMask(payload, header.maskingKey);
+    const isClose = header.opcode === Opcode.Close && payload.length >= 2;
+    const text = header.opcode === Opcode.Text || header.opcode === Opcode.Close;
+    const shown = isClose ? payload.subarray(2) : payload;
+    const more = header.payloadLength > shown.length + (isClose ? 2 : 0) ? '…' : '';
+    return {
+      direction: this.direction,
+      fin: header.fin,
+      rsv1: header.rsv1,
+      opcode: header.opcode,
+      opcodeName: OPCODE_NAMES[header.opcode] ?? `0x${header.opcode.toString(16)}`,
+      payloadLength: header.payloadLength,
+      masked: header.masked,
+      maskingKey: header.maskingKey === null ? null : hex(header.maskingKey),
+      preview: (text ? new TextDecoder().decode(shown) : hex(shown)) + more,
+      ...(isClose ? { closeCode: (payload[0]! << 8) | payload[1]! } : {}),
+    };
+  }
+}
+
+/** Frames in both directions of one connection, reported one by one as they complete. */
+export class FrameLog {
+  private readonly streams: Record<Direction, FrameStream>;
+
+  constructor(report: (entry: LoggedFrame | LogNote) => void) {
+    this.streams = { in: new FrameStream('in', report), out: new FrameStream('out', report) };
+  }
+
+  /** A chunk read (`in`) or written (`out`): the socket glue's `observe` callback. */
+  readonly push = (direction: Direction, bytes: Uint8Array): void => {
+    this.streams[direction].push(bytes);
+  };
+}
+
+function hex(bytes: Uint8Array): string {
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join(' ');
+}

@@ -1,0 +1,80 @@
+/**
+ * `npm run serve -- [--port 8080] [--host 127.0.0.1] [--impl solutions|chapters]`
+ *
+ * Runs the demo server of a tree: the reference (`solutions`, the default) or the learner's own
+ * (`chapters`), which works after every chapter, with notices for the chapters still to write.
+ * Ctrl-C (SIGINT) or SIGTERM closes every connection with 1001 Going Away and exits.
+ */
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Command, InvalidArgumentError } from 'commander';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+interface ServeModule {
+  serve(options: { port: number; host: string }): Promise<{ port: number; host: string; close(): Promise<void> }>;
+}
+
+interface LayersModule {
+  setMissingReporter(reporter: (notice: string) => void): void;
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('a port is an integer in 0–65535');
+  return port;
+}
+
+function parseImpl(value: string): string {
+  if (value !== 'solutions' && value !== 'chapters') throw new InvalidArgumentError('solutions or chapters');
+  return value;
+}
+
+async function main(): Promise<void> {
+  const program = new Command()
+    .name('npm run serve --')
+    .description('Run the WebSocket server: the demo page on GET /, a chat on /chat, echo on any other path.')
+    .option('--port <port>', 'TCP port (0 picks a free one)', parsePort, 8080)
+    .option('--host <host>', 'interface to bind', '127.0.0.1')
+    .option('--impl <tree>', 'which tree to run: solutions (the reference) or chapters (yours)', parseImpl, 'solutions')
+    .parse();
+  const { port, host, impl } = program.opts<{ port: number; host: string; impl: string }>();
+
+  const layers = (await import(pathToFileURL(path.join(root, impl, 'wiring/layers.ts')).href)) as LayersModule;
+  layers.setMissingReporter((notice) => console.log(`note: ${notice}`));
+  const { serve } = (await import(pathToFileURL(path.join(root, impl, 'wiring/serve.ts')).href)) as ServeModule;
+
+  let server: Awaited<ReturnType<ServeModule['serve']>>;
+  try {
+    server = await serve({ port, host });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') console.error(`port ${port} is in use: try --port ${port + 1} (or --port 0 for any free port)`);
+    else console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    process.exit(1);
+  }
+  const http = `http://${server.host}:${server.port}`;
+  const ws = `ws://${server.host}:${server.port}`;
+  console.log(`listening on ${http} (impl: ${impl}) — open it in a browser; ${ws}/chat is the chat, any other path echoes`);
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) {
+      console.log('stopping now');
+      process.exit(130);
+    }
+    stopping = true;
+    console.log(`${signal}: closing every connection with 1001 (press Ctrl-C again to quit at once)`);
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+await main();
