@@ -102,7 +102,8 @@ function serveSocket(socket: net.Socket, accept: (socket: net.Socket) => Connect
   let handler: ConnectionHandler;
   try {
     handler = accept(socket);
-  } catch (error) {
+  } catch {
+    // No handler, nobody to feed: this connection cannot be served.
     socket.destroy();
     return;
   }

@@ -104,10 +104,11 @@ export class Connection {
     // After the peer's close frame nothing more is read (RFC 6455 §5.5.1), and a refused or
     // failed connection reads nothing either.
     if (this.ended || this.closeReceived !== null) return;
-    this.queue.push(bytes);
     try {
+      this.queue.push(bytes);
       if (this.state === ReadyState.CONNECTING) this.readHandshake();
       while (this.state !== ReadyState.CONNECTING && !this.ended && this.closeReceived === null) {
+        if (this.queue.length === 0) break;
         const frame = decodeFrame(this.queue, { maxPayloadLength: this.maxMessageLength, requireMask: true });
         if (frame === null) break;
         this.handleFrame(frame);
@@ -120,7 +121,10 @@ export class Connection {
   /** Answers a plain HTTP request (a `request` event), then closes the TCP connection. */
   respond(response: HttpResponse): void {
     if (this.ended) return;
-    this.sink.write([this.format({ ...response, headers: { ...response.headers, Connection: 'close' } })]);
+    // RFC 9110 §7.8: a response that carries Upgrade lists it in Connection too.
+    const upgrade = response.headers?.['Upgrade'] !== undefined;
+    const connection = upgrade ? 'Upgrade, close' : 'close';
+    this.sink.write([this.format({ ...response, headers: { ...response.headers, Connection: connection } })]);
     this.endTransport();
   }
 

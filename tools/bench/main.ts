@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: the workbook's server against the `ws` package, side by side, in one run.
  *
- *   npm run bench                     3 rounds, every server, every scenario (~2.5 min)
+ *   npm run bench                     3 rounds, every server, every scenario (~2.5 min on 2 cores)
  *   npm run bench -- --quick          1 short round (smoke test, < 30 s)
  *   npm run bench -- --impl chapters  measure the learner's server instead of the reference
  *   npm run bench -- --micro          chapter 11's micro-benchmarks instead (tools/bench/micro.ts)
@@ -337,7 +337,7 @@ async function main(): Promise<void> {
   }
   const quick = options.quick;
   const rounds = Number(options.rounds ?? (quick ? 1 : 3));
-  const durationMs = Number(options.duration ?? (quick ? 0.5 : 2.5)) * 1000;
+  const durationMs = Number(options.duration ?? (quick ? 0.5 : 2)) * 1000;
   const warmupMs = Number(options.warmup ?? (quick ? 0.2 : 0.5)) * 1000;
   const pick = <T extends { id: string }>(all: T[], filter: string | undefined): T[] =>
     filter === undefined ? all : all.filter((item) => filter.split(',').includes(item.id));

@@ -80,8 +80,11 @@ export function todoOf(test: TestOutcome): { text: string; error?: TestError } |
   const direct = test.errors.find(isNotImplemented);
   if (direct) return { text: TODO_TEXT.exec(direct.message)?.[0] ?? direct.message, error: direct };
   for (const error of test.errors) {
-    const quoted = TODO_TEXT.exec(error.message ?? '');
-    if (quoted) return { text: quoted[0] };
+    for (let e: TestError | undefined = error; e; e = e.cause as TestError | undefined) {
+      const quoted = TODO_TEXT.exec(`${e.message ?? ''}\n${e.diff ?? ''}`);
+      if (quoted) return { text: quoted[0] };
+      if (typeof e.cause !== 'object') break;
+    }
   }
   return undefined;
 }
@@ -192,14 +195,17 @@ export function formatFailure(test: TestOutcome, root: string, c: Colors, color:
  * The failures of a chapter, shortest useful form: tests that fail with the same starter TODO are
  * grouped under one message; other failures are shown one by one, up to `limit`, then only named.
  */
-export function formatFailures(
-  run: ChapterRun,
-  root: string,
-  c: Colors,
-  color: boolean,
-  limit = 3,
-  only?: ReadonlySet<string>,
-): string {
+export interface FailureOptions {
+  /** How many failures to show in full (default 3); the rest are only named. */
+  readonly limit?: number;
+  /** Only these tests (keys). */
+  readonly only?: ReadonlySet<string>;
+  /** How many test names to list under a TODO (default 0: one line per TODO). */
+  readonly todoNames?: number;
+}
+
+export function formatFailures(run: ChapterRun, root: string, c: Colors, color: boolean, options: FailureOptions = {}): string {
+  const { limit = 3, only, todoNames = 0 } = options;
   const out: string[] = [];
   for (const { file, error } of run.fileErrors) {
     out.push(`${c.red('✗')} ${c.bold(file)} ${c.red('could not run')}`);
@@ -224,13 +230,20 @@ export function formatFailures(
   }
   for (const group of [...todos.values()].sort((a, b) => a.text.localeCompare(b.text))) {
     const count = group.tests.length === 1 ? '1 test' : `${group.tests.length} tests`;
+    if (todoNames === 0) {
+      const frame = group.error ? learnerFrames(group.error, root).find((f) => f.file.startsWith('chapters/')) : undefined;
+      const text = frame ? group.text.replace(/ \((chapters\/[^)\s]+\.ts)\)$/, ` (${frame.file}:${frame.line})`) : group.text;
+      out.push(`${c.yellow('○ TODO')} ${text} ${c.dim(`— ${count}`)}`);
+      continue;
+    }
     out.push(`${c.yellow('○')} ${c.bold(`TODO (${count})`)}`);
     const error: TestError = group.error ?? { name: 'NotImplementedError', message: group.text };
     out.push(indent(formatError(error, root, c, color), '    '));
-    for (const test of group.tests.slice(0, 5)) out.push(c.dim(`      · ${test.name}`));
-    if (group.tests.length > 5) out.push(c.dim(`      · … and ${group.tests.length - 5} more`));
+    for (const test of group.tests.slice(0, todoNames)) out.push(c.dim(`      · ${test.name}`));
+    if (group.tests.length > todoNames) out.push(c.dim(`      · … and ${group.tests.length - todoNames} more`));
     out.push('');
   }
+  if (todoNames === 0 && todos.size > 0) out.push('');
   for (const test of others.slice(0, limit)) {
     out.push(formatFailure(test, root, c, color, run.chapter.number), '');
   }

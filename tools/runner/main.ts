@@ -202,7 +202,7 @@ async function checkCommand(arg: string): Promise<number> {
       return 0;
     }
     print('');
-    print(formatFailures(run, root, c, color, 10));
+    print(formatFailures(run, root, c, color, { limit: 10, todoNames: 5 }));
     print('');
     print(`${describeStatus(status, c)}${c.dim(`   hint: npm start -- hint ${chapter.number}`)}`);
     return 1;

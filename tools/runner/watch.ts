@@ -125,7 +125,7 @@ export function startWatch(options: WatchOptions): WatchHandle {
     const shown: ChapterRun = { ...after, fileErrors: fileErrorsChanged ? after.fileErrors : [] };
     if (newlyFailing.size > 0 || shown.fileErrors.length > 0) {
       if (newlyPassing.length > 0) print('');
-      print(formatFailures(shown, root, c, color, 3, newlyFailing));
+      print(formatFailures(shown, root, c, color, { only: newlyFailing }));
     }
     if (newlyPassing.length === 0 && newlyFailing.size === 0 && !fileErrorsChanged) print(c.dim('no change'));
     if (classify(after).kind !== 'passed') {
