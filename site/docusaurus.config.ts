@@ -12,6 +12,8 @@
 import type { Config, Plugin } from '@docusaurus/types';
 import type * as Preset from '@docusaurus/preset-classic';
 import type { LoadedContent as DocsContent, PluginOptions as DocsOptions } from '@docusaurus/plugin-content-docs';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { themes as prismThemes } from 'prism-react-renderer';
 
 /** Where "Edit this page" sends the reader: the repository's edit URL for the main branch. */
@@ -22,7 +24,11 @@ const REPOSITORY_URL = 'https://github.com/websocket-from-scratch/workbook';
 export interface ChapterEntry {
   /** `05` for `chapters/05-frames`; empty for an unnumbered appendix such as `chapters/wiring`. */
   number: string;
+  /** The page title (the README's `# heading`). */
   title: string;
+  /** The title without a leading chapter number (`05 · Frames` → `Frames`). */
+  shortTitle: string;
+  /** The README's opening sentences, as plain text. */
   description: string;
   permalink: string;
   /** The chapter's folder, e.g. `05-frames`. */
@@ -44,11 +50,53 @@ const sidebarItemsGenerator: DocsOptions['sidebarItemsGenerator'] = async ({ def
   });
 };
 
+const MAX_DESCRIPTION = 240;
+
+/** Markdown inline syntax to plain text: links, code spans, emphasis. */
+function plainText(markdown: string): string {
+  return markdown
+    .replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1')
+    .replace(/`([^`]*)`/g, '$1')
+    .replace(/(\*\*|__|\*|_)(\S(?:.*?\S)?)\1/g, '$2')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+/**
+ * The opening of a README for the home page: its first paragraph of prose, as many whole sentences
+ * as fit in MAX_DESCRIPTION characters. (Docusaurus's own excerpt stops at the first line break.)
+ */
+function readmeOpening(file: string, fallback: string): string {
+  let source: string;
+  try {
+    source = readFileSync(file, 'utf8');
+  } catch {
+    return fallback;
+  }
+  const body = source.replace(/^---\n[\s\S]*?\n---\n/, '');
+  const paragraph = body
+    .split(/\n\s*\n/)
+    .map((block) => block.trim())
+    .find((block) => block !== '' && !/^(#|```|>|\||[-*+] |\d+\. |<|!\[)/.test(block));
+  if (paragraph === undefined) return fallback;
+  const sentences = plainText(paragraph).split(/(?<=[.!?:])\s+(?=[A-Z(])/);
+  let text = '';
+  for (const sentence of sentences) {
+    if (text !== '' && text.length + 1 + sentence.length > MAX_DESCRIPTION) break;
+    text = text === '' ? sentence : `${text} ${sentence}`;
+  }
+  if (text.length > MAX_DESCRIPTION) {
+    const cut = text.slice(0, MAX_DESCRIPTION);
+    text = `${cut.slice(0, cut.lastIndexOf(' '))} …`;
+  }
+  return text.replace(/:$/, '.');
+}
+
 /**
  * Hands the list of chapters (title, description, URL) to the home page, from the docs the docs
  * plugin loaded: the home page then links exactly the pages that exist.
  */
-function chapterListPlugin(): Plugin {
+function chapterListPlugin(context: { siteDir: string }): Plugin {
   return {
     name: 'workbook-chapter-list',
     async allContentLoaded({ allContent, actions }) {
@@ -57,10 +105,17 @@ function chapterListPlugin(): Plugin {
       const chapters: ChapterEntry[] = docs
         .map((doc) => {
           const dir = doc.sourceDirName;
+          const number = /^(\d+)-/.exec(dir)?.[1] ?? '';
+          const file = path.resolve(context.siteDir, doc.source.replace(/^@site\//, ''));
+          const frontMatterDescription = doc.frontMatter.description;
           return {
-            number: /^(\d+)-/.exec(dir)?.[1] ?? '',
+            number,
             title: doc.title,
-            description: doc.description,
+            shortTitle:
+              number === ''
+                ? doc.title
+                : doc.title.replace(new RegExp(`^(chapter\\s+)?0*${Number(number)}\\s*[·.:—–-]?\\s+`, 'i'), ''),
+            description: frontMatterDescription ?? readmeOpening(file, doc.description),
             permalink: doc.permalink,
             dir,
           };

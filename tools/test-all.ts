@@ -55,7 +55,8 @@ function vitest(impl: string, files: string[], label: string): Promise<VitestSum
         }
         resolve({
           passed: report.numPassedTests,
-          failed: report.numFailedTests + (report.numFailedTestSuites ?? 0),
+          // A file that fails to load counts as one failure even though no test in it ran.
+          failed: report.numFailedTests || (report.success ? 0 : 1),
           total: report.numTotalTests,
           ok: code === 0 && report.success,
           messages,

@@ -24,7 +24,7 @@ import { acceptResponse, decideHandshake, formatResponse, refusalResponse } from
 import { decodeFrame } from '../05-frames/decode.ts';
 import { encodeFrame } from '../05-frames/encode.ts';
 import type { Frame } from '../05-frames/frame.ts';
-import { Opcode } from '../05-frames/frame.ts';
+import { MAX_CONTROL_PAYLOAD, Opcode } from '../05-frames/frame.ts';
 import type { CloseInfo } from '../06-closing/close.ts';
 import { encodeClosePayload, parseClosePayload } from '../06-closing/close.ts';
 import { ReadyState, closeForError, replyToClose } from '../06-closing/closing-handshake.ts';
@@ -84,6 +84,8 @@ export class Connection {
   private requestPending = false;
   private closeReceived: CloseInfo | null = null;
   private ended = false;
+  /** Payload bytes of the fragmented message in progress, for the limit across fragments. */
+  private messageBytes = 0;
 
   constructor(
     private readonly sink: ConnectionSink,
@@ -109,7 +111,7 @@ export class Connection {
       if (this.state === ReadyState.CONNECTING) this.readHandshake();
       while (this.state !== ReadyState.CONNECTING && !this.ended && this.closeReceived === null) {
         if (this.queue.length === 0) break;
-        const frame = decodeFrame(this.queue, { maxPayloadLength: this.maxMessageLength, requireMask: true });
+        const frame = decodeFrame(this.queue, { maxPayloadLength: this.frameAllowance(), requireMask: true });
         if (frame === null) break;
         this.handleFrame(frame);
       }
@@ -208,9 +210,19 @@ export class Connection {
           () => singleFrameMessage(frame),
           'text is not checked for UTF-8 and fragmented messages are refused',
         );
+        this.messageBytes = message === null ? this.messageBytes + frame.payload.length : 0;
         if (message !== null) this.sink.emit({ type: 'message', message });
       }
     }
+  }
+
+  /**
+   * The largest payload the next frame may declare. The message limit covers all fragments, so a
+   * continuation claiming more than the message has left is refused from its header (1009), before
+   * its payload is buffered. A control frame (up to 125 bytes) is not part of the message.
+   */
+  private frameAllowance(): number {
+    return Math.max(this.maxMessageLength - this.messageBytes, MAX_CONTROL_PAYLOAD);
   }
 
   /** The peer's close frame: answer it (or complete ours), then the server closes TCP first (§7.1.1). */

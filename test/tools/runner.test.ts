@@ -63,7 +63,7 @@ const HALF_BETA = `/** Twice n. */\nexport function double(n: number): number {\
 // eslint-disable-next-line no-control-regex
 const ANSI = /\u001b\[/;
 
-describe('status (no command, no terminal)', () => {
+describe.concurrent('status (no command, no terminal)', () => {
   it('on a fresh copy: nothing done, next is 01, no colours', async () => {
     const dir = scratch();
     const { code, stdout } = await runner(dir, []);
@@ -88,7 +88,7 @@ describe('status (no command, no terminal)', () => {
   }, 30_000);
 });
 
-describe('check N', () => {
+describe.concurrent('check N', () => {
   const dir = scratch();
   copySolution(dir, '01-alpha', 'alpha.ts');
   fs.writeFileSync(path.join(dir, 'chapters/02-beta/beta.ts'), HALF_BETA);
@@ -124,7 +124,7 @@ describe('check N', () => {
     expect(stdout).toMatch(/> 4 \|\s+return parts\[3\]!\.toUpperCase\(\);/);
   }, 30_000);
 
-  it('groups a starter’s TODOs under their message', async () => {
+  it("groups a starter's TODOs under their message", async () => {
     const fresh = scratch();
     const { code, stdout } = await runner(fresh, ['check', '2']);
     expect(code).toBe(1);
@@ -255,10 +255,10 @@ describe('watch', () => {
       await waitFor('keys: q quit · h next hint · r rerun');
       expect(stdout).toContain('1 of 3 tests failing');
       copySolution(dir, '02-beta', 'beta.ts');
-      await waitFor('✓ Chapter 02 passes');
-      expect(stdout).toContain('✓ triple › triples 2');
-      expect(stdout).toContain('npm start -- solution 02');
       await waitFor('Next: chapter 03 · Gamma: greeting');
+      expect(stdout).toContain('✓ triple › triples 2');
+      expect(stdout).toContain('✓ Chapter 02 passes: all 3 tests pass.');
+      expect(stdout).toContain('npm start -- solution 02');
       expect(stdout).not.toMatch(ANSI);
     } finally {
       const closed = new Promise((resolve) => child.on('close', resolve));

@@ -6,14 +6,6 @@ import CodeBlock from '@theme/CodeBlock';
 import { useChapters } from '@site/src/components/chapters';
 import styles from './index.module.css';
 
-const MAX_DESCRIPTION = 220;
-
-function shorten(text: string): string {
-  if (text.length <= MAX_DESCRIPTION) return text;
-  const cut = text.slice(0, MAX_DESCRIPTION);
-  return `${cut.slice(0, cut.lastIndexOf(' '))} …`;
-}
-
 function ChapterList(): React.ReactElement {
   const chapters = useChapters();
   const numbered = chapters.filter((chapter) => chapter.number !== '');
@@ -24,9 +16,9 @@ function ChapterList(): React.ReactElement {
         {numbered.map((chapter) => (
           <li key={chapter.dir} value={Number(chapter.number)}>
             <Link to={chapter.permalink} data-chapter={chapter.number} data-title={chapter.title}>
-              <span className={styles.number}>{chapter.number}</span> {chapter.title}
+              <span className={styles.number}>{chapter.number}</span> {chapter.shortTitle}
             </Link>
-            {chapter.description !== '' && <p>{shorten(chapter.description)}</p>}
+            {chapter.description !== '' && <p>{chapter.description}</p>}
           </li>
         ))}
       </ol>
@@ -39,7 +31,7 @@ function ChapterList(): React.ReactElement {
                 <Link to={chapter.permalink} data-chapter={chapter.dir} data-title={chapter.title}>
                   {chapter.title}
                 </Link>
-                {chapter.description !== '' && <p>{shorten(chapter.description)}</p>}
+                {chapter.description !== '' && <p>{chapter.description}</p>}
               </li>
             ))}
           </ul>
