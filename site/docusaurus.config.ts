@@ -15,10 +15,12 @@ import type { LoadedContent as DocsContent, PluginOptions as DocsOptions } from 
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { themes as prismThemes } from 'prism-react-renderer';
+import remarkSourceLinks from './plugins/remark-source-links';
 
 /** Where "Edit this page" sends the reader: the repository's edit URL for the main branch. */
-const REPOSITORY_EDIT_URL = 'https://github.com/websocket-from-scratch/workbook/edit/main/';
 const REPOSITORY_URL = 'https://github.com/websocket-from-scratch/workbook';
+const REPOSITORY_BRANCH = 'main';
+const REPOSITORY_EDIT_URL = `${REPOSITORY_URL}/edit/${REPOSITORY_BRANCH}/`;
 
 /** A chapter as the home page lists it. */
 export interface ChapterEntry {
@@ -162,6 +164,12 @@ const config: Config = {
           sidebarPath: './sidebars.ts',
           sidebarItemsGenerator,
           editUrl: ({ docPath }) => `${REPOSITORY_EDIT_URL}chapters/${docPath}`,
+          beforeDefaultRemarkPlugins: [
+            [
+              remarkSourceLinks,
+              { root: path.resolve(__dirname, '..'), repositoryUrl: REPOSITORY_URL, branch: REPOSITORY_BRANCH },
+            ],
+          ],
           showLastUpdateTime: false,
         },
         blog: false,

@@ -24,6 +24,8 @@ export interface DecodeOptions {
   readonly requireMask?: boolean;
   /** Reserved bits an extension has given a meaning (default none: any set bit is 1002, §5.2). */
   readonly allowedRsv?: { readonly rsv1?: boolean };
+  /** How to unmask a payload in place (default {@link applyMask}; chapter 11 offers a faster one). */
+  readonly unmask?: (data: Uint8Array, maskingKey: Uint8Array) => void;
 }
 
 /** Default largest payload: 64 MiB. */

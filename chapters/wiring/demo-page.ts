@@ -71,6 +71,7 @@ connection as the server saw it. Any other WebSocket path is an echo endpoint.</
   </section>
 </main>
 <script>
+(function () {
 "use strict";
 var base = (location.protocol === "https:" ? "wss://" : "ws://") + location.host;
 var id = Math.random().toString(36).slice(2) + Date.now().toString(36);
@@ -80,7 +81,8 @@ var nameInput = document.getElementById("name");
 var input = document.getElementById("chat-input");
 var messages = document.getElementById("chat-messages");
 var frames = document.querySelector("#frames tbody");
-var status = document.getElementById("status");
+var statusLine = document.getElementById("status");
+var leave = document.getElementById("chat-leave");
 nameInput.value = "guest-" + Math.floor(1000 + Math.random() * 9000);
 
 function say(text, system) {
@@ -92,8 +94,8 @@ function say(text, system) {
 }
 
 function setStatus(text, state) {
-  status.textContent = text;
-  status.className = state;
+  statusLine.textContent = text;
+  statusLine.className = state;
 }
 
 function cell(row, text, className) {
@@ -135,6 +137,7 @@ function join() {
   chat.onopen = function () {
     setStatus("connected to " + base + "/chat, subprotocol \\"" + chat.protocol + "\\"", "open");
     say("you joined the room", true);
+    leave.textContent = "Leave (close 1000)";
   };
   chat.onmessage = function (event) {
     say(typeof event.data === "string" ? event.data : "(binary message)");
@@ -142,6 +145,7 @@ function join() {
   chat.onclose = function (event) {
     setStatus("closed: code " + event.code + (event.reason ? " \\"" + event.reason + "\\"" : "") + ", wasClean " + event.wasClean, "closed");
     say("you left the room", true);
+    leave.textContent = "Join again";
   };
 }
 
@@ -154,7 +158,7 @@ document.getElementById("chat-form").addEventListener("submit", function (event)
   input.value = "";
 });
 
-document.getElementById("chat-leave").addEventListener("click", function () {
+leave.addEventListener("click", function () {
   if (chat && chat.readyState === WebSocket.OPEN) chat.close(1000, "bye");
   else join();
 });
@@ -163,6 +167,7 @@ var log = new WebSocket(base + "/frames?for=" + encodeURIComponent(id));
 log.onmessage = function (event) { logFrame(JSON.parse(event.data)); };
 log.onopen = join;
 log.onerror = function () { setStatus("could not open the frame log; joining the chat without it", ""); join(); };
+})();
 </script>
 </body>
 </html>

@@ -23,6 +23,8 @@ export interface DecodeOptions {
   readonly requireMask?: boolean;
   /** Reserved bits an extension has given a meaning (default none: any set bit is 1002, §5.2). */
   readonly allowedRsv?: { readonly rsv1?: boolean };
+  /** How to unmask a payload in place (default {@link applyMask}; chapter 11 offers a faster one). */
+  readonly unmask?: (data: Uint8Array, maskingKey: Uint8Array) => void;
 }
 
 /** Default largest payload: 64 MiB. */
@@ -114,8 +116,9 @@ export function decodeFrameHeader(queue: ByteQueue, options: DecodeOptions = {})
   const maxPayloadLength = options.maxPayloadLength ?? DEFAULT_MAX_PAYLOAD_LENGTH;
   if (payloadLength > maxPayloadLength) throw tooBig(opcode, String(payloadLength), maxPayloadLength);
 
-  // The key is copied (4 bytes) so the header does not depend on the queue's chunks.
-  const maskingKey = masked ? header.slice(headerLength - MASKING_KEY_LENGTH, headerLength) : null;
+  // The key is copied (4 bytes): `header` may be a view into a socket chunk (a Buffer, whose
+  // slice() would be a view too), and the frame must not depend on the queue's memory.
+  const maskingKey = masked ? new Uint8Array(header.subarray(headerLength - MASKING_KEY_LENGTH, headerLength)) : null;
   return { fin, rsv1, rsv2, rsv3, opcode, masked, payloadLength, maskingKey, headerLength };
   // @end
 }
@@ -134,7 +137,7 @@ export function decodeFrame(queue: ByteQueue, options: DecodeOptions = {}): Fram
   // A view into the socket's chunk when the payload sits in one; the queue's bytes are ours to
   // unmask in place.
   const payload = queue.consume(header.payloadLength);
-  if (header.maskingKey !== null) applyMask(payload, header.maskingKey);
+  if (header.maskingKey !== null) (options.unmask ?? applyMask)(payload, header.maskingKey);
   const { fin, rsv1, rsv2, rsv3, opcode, masked } = header;
   return { fin, rsv1, rsv2, rsv3, opcode, masked, payload };
   // @end

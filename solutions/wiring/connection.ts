@@ -17,7 +17,7 @@
  * (RFC 6455 §7.1.7), then the TCP close.
  */
 import { ByteQueue } from '../02-http-head/byte-queue.ts';
-import type { HeadLimits, RequestHead } from '../02-http-head/request-head.ts';
+import type { HeadLimits } from '../02-http-head/request-head.ts';
 import { RequestHeadParser, defaultHeadLimits } from '../02-http-head/request-head.ts';
 import type { HttpResponse } from '../04-upgrade/handshake.ts';
 import { acceptResponse, decideHandshake, formatResponse, refusalResponse } from '../04-upgrade/handshake.ts';
@@ -28,10 +28,12 @@ import { MAX_CONTROL_PAYLOAD, Opcode } from '../05-frames/frame.ts';
 import type { CloseInfo } from '../06-closing/close.ts';
 import { encodeClosePayload, parseClosePayload } from '../06-closing/close.ts';
 import { ReadyState, closeForError, replyToClose } from '../06-closing/closing-handshake.ts';
-import type { Message } from '../07-messages/assembler.ts';
 import { DEFAULT_MAX_MESSAGE_LENGTH, MessageAssembler } from '../07-messages/assembler.ts';
 import { CloseCode } from './close-code.ts';
 import { HttpError, NotImplementedError } from './errors.ts';
+import type { ConnectionEvent, ConnectionSink } from './events.ts';
+export type { ConnectionEvent, ConnectionSink } from './events.ts';
+import { unmask } from './fast-paths.ts';
 import { noteMissing, withStandIn } from './layers.ts';
 import { plainTextResponse, singleFrameMessage } from './stand-ins.ts';
 
@@ -42,34 +44,6 @@ export interface ConnectionOptions {
   readonly headLimits?: HeadLimits;
   /** Largest message, and so largest frame, in bytes (default 64 MiB) → 1009. */
   readonly maxMessageLength?: number;
-}
-
-/** What a connection tells its application. */
-export type ConnectionEvent =
-  /** A request that is not an upgrade: answer it with {@link Connection.respond}. */
-  | { readonly type: 'request'; readonly head: RequestHead; readonly path: string }
-  /** The 101 is written: the connection is OPEN. */
-  | { readonly type: 'open'; readonly head: RequestHead; readonly path: string; readonly protocol: string | null }
-  | { readonly type: 'message'; readonly message: Message }
-  | { readonly type: 'ping'; readonly payload: Uint8Array }
-  | { readonly type: 'pong'; readonly payload: Uint8Array }
-  /** Our close frame is written: the peer's answer is awaited (or it already came). */
-  | { readonly type: 'closing'; readonly code: number; readonly reason: string }
-  /** The peer's close frame arrived (it started the closing handshake, or answered ours). */
-  | { readonly type: 'close'; readonly code: number; readonly reason: string }
-  /** The TCP connection is gone. `wasClean`: both close frames were exchanged; else code is 1006. */
-  | { readonly type: 'closed'; readonly code: number; readonly reason: string; readonly wasClean: boolean }
-  /** Something failed the connection (logged by the server; the peer got a 4xx or a close frame). */
-  | { readonly type: 'error'; readonly error: Error };
-
-/** Where a connection's output goes. The socket glue implements it; tests collect it in arrays. */
-export interface ConnectionSink {
-  /** Bytes to send to the peer, in order (one frame may be several chunks: header, payload). */
-  write(chunks: readonly Uint8Array[]): void;
-  /** Close the TCP connection once everything written so far is sent. */
-  end(): void;
-  /** Tell the application. */
-  emit(event: ConnectionEvent): void;
 }
 
 export class Connection {
@@ -111,7 +85,7 @@ export class Connection {
       if (this.state === ReadyState.CONNECTING) this.readHandshake();
       while (this.state !== ReadyState.CONNECTING && !this.ended && this.closeReceived === null) {
         if (this.queue.length === 0) break;
-        const frame = decodeFrame(this.queue, { maxPayloadLength: this.frameAllowance(), requireMask: true });
+        const frame = decodeFrame(this.queue, { maxPayloadLength: this.frameAllowance(), requireMask: true, unmask });
         if (frame === null) break;
         this.handleFrame(frame);
       }

@@ -73,9 +73,10 @@ const TODO_TEXT = /Chapter \d\d: implement .*? \(chapters\/[^)\s]+\.ts\)/;
 
 /**
  * The TODO a failing test stumbled on: its error when that is a NotImplementedError, else the first
- * TODO message quoted in its errors. Undefined when the failure is about something else.
+ * TODO message quoted in its errors, else a TODO of this chapter or an earlier one that the server
+ * printed as it fell back to a stand-in. Undefined when the failure is about something else.
  */
-export function todoOf(test: TestOutcome): { text: string; error?: TestError } | undefined {
+export function todoOf(test: TestOutcome, chapter?: string): { text: string; error?: TestError } | undefined {
   if (test.errors.length === 0) return undefined;
   const direct = test.errors.find(isNotImplemented);
   if (direct) return { text: TODO_TEXT.exec(direct.message)?.[0] ?? direct.message, error: direct };
@@ -85,6 +86,11 @@ export function todoOf(test: TestOutcome): { text: string; error?: TestError } |
       if (quoted) return { text: quoted[0] };
       if (typeof e.cause !== 'object') break;
     }
+  }
+  // The server's notice that it stopped at this chapter's (or an earlier one's) TODO.
+  for (const log of test.logs) {
+    const noticed = TODO_TEXT.exec(log);
+    if (noticed && (chapter === undefined || noticed[0].slice(8, 10) <= chapter)) return { text: noticed[0] };
   }
   return undefined;
 }
@@ -218,7 +224,7 @@ export function formatFailures(run: ChapterRun, root: string, c: Colors, color: 
   const todos = new Map<string, { text: string; error?: TestError; tests: TestOutcome[] }>();
   const others: TestOutcome[] = [];
   for (const test of failing) {
-    const todo = todoOf(test);
+    const todo = todoOf(test, run.chapter.number);
     if (todo) {
       const group = todos.get(todo.text) ?? { text: todo.text, tests: [] };
       group.error ??= todo.error;

@@ -3,6 +3,7 @@
  *
  *   npx tsx tools/runner/measure-watch.ts            # three tiny chapters in a scratch copy
  *   npx tsx tools/runner/measure-watch.ts --real     # a scratch copy of the real chapters and tests
+ *   npx tsx tools/runner/measure-watch.ts --real --chapter 4   # chapters 01–03 filled with the reference
  *   npx tsx tools/runner/measure-watch.ts --saves 10
  *
  * It drives the same startWatch() that `npm start` runs, in a scratch copy of the repository (the
@@ -12,7 +13,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { listChapters, listTsFiles } from './chapters.ts';
+import { findChapter, listChapters, listTsFiles } from './chapters.ts';
+import { referenceFiles } from './files.ts';
 import { makeColors } from './format.ts';
 import { makeScratchCopy, removeScratchCopy } from './scratch.ts';
 import { StatusTable } from './status.ts';
@@ -24,6 +26,8 @@ const real = args.includes('--real');
 const verbose = args.includes('--verbose');
 const savesIndex = args.indexOf('--saves');
 const saves = savesIndex >= 0 ? Number(args[savesIndex + 1]) : 7;
+const chapterIndex = args.indexOf('--chapter');
+const chapterArg = chapterIndex >= 0 ? args[chapterIndex + 1] : undefined;
 const LIMIT_MS = 1500;
 
 const root = makeScratchCopy({ fake: !real });
@@ -31,10 +35,18 @@ const c = makeColors(false);
 let session: TestSession | undefined;
 try {
   const chapters = listChapters(root);
+  const wanted = chapterArg === undefined ? undefined : findChapter(chapters, chapterArg);
+  if (chapterArg !== undefined && !wanted) throw new Error(`no chapter ${chapterArg}`);
+  if (wanted) {
+    // As after `npm start -- catch-up N`: every earlier chapter holds the reference.
+    for (const earlier of chapters.filter((chapter) => chapter.number < wanted.number)) {
+      for (const change of referenceFiles(root, earlier)) fs.writeFileSync(path.join(root, change.file), change.content);
+    }
+  }
   session = await TestSession.open(root, 'chapters');
   const table = new StatusTable(chapters, () => undefined, c, undefined);
   const status = await session.run(chapters, { onChapter: (run) => table.add(run) });
-  const start = table.next() ?? chapters[chapters.length - 1];
+  const start = wanted ?? table.next() ?? chapters[chapters.length - 1];
   if (!start) throw new Error('no chapter with tests to watch');
   const target = path.join(root, 'chapters', start.slug, listTsFiles(path.join(root, 'chapters', start.slug))[0]!);
   const original = fs.readFileSync(target, 'utf8');
