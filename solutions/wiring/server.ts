@@ -36,7 +36,7 @@ import { startTimers } from './timeouts.ts';
 /** Which way bytes went: `in` from the client, `out` to it. */
 export type Direction = 'in' | 'out';
 
-/** Sees every chunk a connection reads or writes, as is (the demo's frame log): read it, never modify it. */
+/** Sees every chunk a connection reads or writes, as is (the demo's frame log): read, never modify. */
 export type ByteTap = (direction: Direction, bytes: Uint8Array) => void;
 
 /**

@@ -1,8 +1,8 @@
 /**
  * A chapter's status, computed from a test run (nothing is stored): passed, failing n of m, or not
- * started. "Not started" means no test passes and either every failure is a starter's TODO
- * (NotImplementedError) or the chapter's files are still the committed starter (git says unchanged):
- * socket tests of an untouched chapter may fail with a closed connection rather than the TODO itself.
+ * started. "Not started" means the chapter's .ts files are still the committed starter (git says
+ * unchanged; a few tests may pass on a starter, and socket tests may fail with a closed connection
+ * rather than the TODO itself), or no test passes and every failure is a starter's TODO.
  * A TODO counts when the error is one, quotes one (a 501 answer in a transcript) or the test printed one.
  */
 import { execFileSync } from 'node:child_process';
@@ -29,7 +29,7 @@ export function classify(run: ChapterRun, untouched = false): ChapterStatus {
     failed.length + run.fileErrors.length > 0 &&
     run.fileErrors.every((entry) => mentionsTodo(entry.error)) &&
     failed.every((test) => test.errors.length > 0 && test.errors.every((error) => mentionsTodo(error, test.logs)));
-  if (passing === 0 && (allTodo || untouched)) {
+  if (untouched || (passing === 0 && allTodo)) {
     const needs = missingChapters(run).filter((number) => number < run.chapter.number);
     return { kind: 'not-started', total, needs };
   }
@@ -62,7 +62,7 @@ export function describeStatus(status: ChapterStatus, c: Colors): string {
 }
 
 /**
- * Chapter folders whose files equal the committed ones (`git status` lists nothing under them), or
+ * Chapter folders whose .ts files equal the committed ones (`git status` lists none under them), or
  * undefined when `root` is not the top of a git work tree.
  */
 export function untouchedChapters(root: string, chapters: readonly Chapter[]): Set<string> | undefined {
@@ -74,7 +74,7 @@ export function untouchedChapters(root: string, chapters: readonly Chapter[]): S
     const changes = execFileSync('git', ['-C', root, 'status', '--porcelain', '--untracked-files=all', '--', 'chapters'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
     const changed = new Set<string>();
     for (const line of changes.split('\n')) {
-      const match = /chapters\/(\d\d-[^/]+)\//.exec(line);
+      const match = /chapters\/(\d\d-[^/]+)\/.*\.ts"?$/.exec(line.trim());
       if (match) changed.add(match[1]!);
     }
     return new Set(chapters.map((chapter) => chapter.slug).filter((slug) => trackedSlugs.has(slug) && !changed.has(slug)));

@@ -79,7 +79,6 @@ export class TestSession {
         // Chapter tests mostly wait on sockets and timers, not the CPU: more workers than vitest's
         // default (one core left idle) make the status table come sooner.
         maxWorkers: Math.max(4, os.availableParallelism()),
-        ...(process.env.RUNNER_X ? (JSON.parse(process.env.RUNNER_X) as object) : {}),
         reporters: [
           {
             onTestModuleEnd: (module) => session?.moduleEndListener?.(module),
