@@ -218,7 +218,14 @@ function attach(socket: net.Socket, options: ServerOptions, limits: FlowLimits, 
     receive: (bytes) => {
       timers.activity();
       if (link.tap) link.tap('in', bytes);
-      connection.receive(bytes);
+      // Every frame answered while handling this chunk leaves in one writev: one system call for
+      // a burst of small messages instead of one per message (corks nest).
+      socket.cork();
+      try {
+        connection.receive(bytes);
+      } finally {
+        socket.uncork();
+      }
       applyFlow();
     },
     closed: () => {
