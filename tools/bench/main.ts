@@ -7,8 +7,8 @@
  *   npm run bench -- --micro          chapter 11's micro-benchmarks instead (tools/bench/micro.ts)
  *   options: --rounds N  --duration S (measured seconds)  --warmup S  --servers a,b  --scenarios a,b
  *
- * How it measures. Every server runs in its own process (`node --import tsx tools/bench/server-*.ts`,
- * which prints its port), and the load generator runs in another (tools/bench/loadgen.ts), so on a
+ * How it measures. Every server is compiled to one JavaScript file (esbuild) and runs in its own
+ * process on bare node (it prints its port), and the load generator runs in another (tools/bench/loadgen.ts), so on a
  * 2-core machine each side has a core. Rounds alternate the servers (their order rotates every
  * round) so a slow minute of the machine hits them all alike; a fresh server process serves each
  * round, its scenarios in a fixed order: the 1,000-connection scenario first, so the server's peak
@@ -19,6 +19,7 @@ import { fork, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import * as esbuild from 'esbuild';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { ScenarioResult, ScenarioSpec } from './loadgen.ts';
@@ -44,8 +45,8 @@ function servers(impl: string): ServerSpec[] {
     {
       id: 'reference',
       label: impl === 'chapters' ? 'chapters (yours)' : 'reference',
-      script: 'server-reference.ts',
-      args: ['--impl', impl],
+      script: `${impl}/wiring/serve.ts`,
+      args: [],
       env: {},
       path: '/echo',
       echoes: true,
@@ -163,9 +164,36 @@ interface RunningServerProcess {
   stderr(): string;
 }
 
-function startServer(server: ServerSpec): Promise<RunningServerProcess> {
+/**
+ * Compiles a server to one plain JavaScript file, as a deployment would: every server then runs on
+ * bare `node`, with no TypeScript loader in the process (a loader's transforms cost memory per
+ * closure and would be measured as the server's). Packages stay imports, resolved from node_modules.
+ */
+function compileServer(server: ServerSpec): string {
+  const outfile = path.join(root, '.tmp', 'bench', `${server.id}.mjs`);
+  const options: esbuild.BuildOptions = {
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    outfile,
+    logLevel: 'error',
+  };
+  if (server.id === 'reference') {
+    // The workbook's server: serve() from the chosen tree, printing its port like the others.
+    const serve = JSON.stringify(path.join(root, server.script));
+    const contents = `import { serve } from ${serve};\nconst server = await serve({ port: 0 });\nconsole.log(server.port);\n`;
+    esbuild.buildSync({ ...options, stdin: { contents, resolveDir: root, loader: 'ts', sourcefile: 'server-reference.ts' } });
+  } else {
+    esbuild.buildSync({ ...options, entryPoints: [path.join(here, server.script)] });
+  }
+  return outfile;
+}
+
+function startServer(server: ServerSpec, compiled: string): Promise<RunningServerProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, server.script), ...server.args], {
+    const child = spawn(process.execPath, [compiled, ...server.args], {
       cwd: root,
       env: { ...process.env, ...server.env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -362,6 +390,7 @@ async function main(): Promise<void> {
     byServer.set(server, [...(byServer.get(server) ?? []), value]);
   };
 
+  const compiled = new Map(serverList.map((server) => [server.id, compileServer(server)]));
   const load = new LoadGenerator();
   try {
     for (let round = 0; round < rounds; round++) {
@@ -370,7 +399,7 @@ async function main(): Promise<void> {
         const line: string[] = [];
         let running: RunningServerProcess;
         try {
-          running = await startServer(server);
+          running = await startServer(server, compiled.get(server.id)!);
         } catch (error) {
           for (const scenario of scenarioList) failures.set(`${scenario.id}/${server.id}`, (error as Error).message);
           console.log(`round ${round + 1}/${rounds}  ${pad(server.label, 18)} failed to start: ${(error as Error).message}`);
