@@ -42,6 +42,17 @@ async function bounded<T>(promise: Promise<T>, what: string, ms = 2000): Promise
   }
 }
 
+/**
+ * Records uncaught exceptions until `stop()`: an 'error' event nobody listens to is thrown, and in a
+ * server process that is the end of every connection.
+ */
+function watchUncaught(): { errors: NodeJS.ErrnoException[]; stop(): void } {
+  const errors: NodeJS.ErrnoException[] = [];
+  const record = (error: Error): void => void errors.push(error);
+  process.on('uncaughtException', record);
+  return { errors, stop: () => void process.off('uncaughtException', record) };
+}
+
 /** Polls `check` until it holds; fails with `what` after `ms`. */
 async function eventually(check: () => boolean, what: string, ms = 2000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -102,10 +113,25 @@ describe('listening (node:net)', () => {
   test('listen() rejects when the port is taken', async () => {
     await start();
     const taken = listener!.port;
-    await expect(
-      bounded(listen({ port: taken, host: '127.0.0.1' }, () => ({ receive() {}, closed() {} })), 'listen() to settle'),
-      'a second listen() on the same port must reject (EADDRINUSE), not hang or throw later',
-    ).rejects.toThrow();
+    const outcome = await bounded(
+      listen({ port: taken, host: '127.0.0.1' }, () => ({ receive() {}, closed() {} })).then(
+        async (second) => {
+          await second.close();
+          return 'it resolved';
+        },
+        (error: NodeJS.ErrnoException) => error,
+      ),
+      "listen() on a port already in use to settle: reject the promise from the server's 'error' event (EADDRINUSE)",
+    );
+    expect(
+      outcome instanceof Error ? (outcome.code ?? outcome.message) : outcome,
+      `a second listen() on port ${taken}, already taken, must reject with the bind error, not resolve`,
+    ).toBe('EADDRINUSE');
+  });
+
+  test('the host defaults to 127.0.0.1 (ListenOptions.host)', async () => {
+    listener = await listen({ port: 0 }, () => ({ receive() {}, closed() {} }));
+    expect(listener.host, 'listen({ port: 0 }) without a host binds 127.0.0.1 only, not every interface').toBe('127.0.0.1');
   });
 });
 
@@ -122,6 +148,28 @@ describe('one handler per socket, bytes in order', () => {
           `expected "${escaped(Buffer.from(expected, 'latin1'))}" (every chunk, in order)`,
       );
     });
+  });
+
+  test('each chunk is passed on once, as it came: the handler never sees a byte twice', async () => {
+    const records = await start();
+    const client = await connect();
+    const parts = ['GET / HTTP/1.1\r\n', 'Host: a\r\n', '\r\n', 'xyz'];
+    let sent = '';
+    for (const part of parts) {
+      await client.write(part);
+      sent += part;
+      const expected = sent;
+      // Wait for this part before sending the next, so every part is its own 'data' event.
+      await eventually(() => (records[0]?.text().length ?? 0) >= expected.length, `"${escaped(Buffer.from(part))}" to reach the handler`);
+      const got = records[0]!.text();
+      if (got !== expected) {
+        const fed = records[0]!.chunks.map((chunk) => `"${escaped(chunk)}"`).join(', ');
+        throw new Error(
+          `the client sent ${parts.slice(0, parts.indexOf(part) + 1).map((p) => `"${escaped(Buffer.from(p))}"`).join(', ')} in separate writes; ` +
+            `the handler was fed ${fed}. Pass each 'data' chunk to receive() as it is: the layers above keep what they need (chapter 02's byte queue), so feeding them everything read so far makes them see the same bytes again`,
+        );
+      }
+    }
   });
 
   test('two clients get two handlers, each fed only its own bytes', async () => {
@@ -154,7 +202,10 @@ describe('one handler per socket, bytes in order', () => {
     client.end();
     await eventually(() => records[0]!.closedCalls > 0, 'closed() after the client sent FIN');
     await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(records[0]!.closedCalls, 'closed() must be called exactly once per socket').toBe(1);
+    expect(
+      records[0]!.closedCalls,
+      "closed() must be called exactly once per socket: call it from 'close' only ('end' is followed by 'close', and a reset has no 'end')",
+    ).toBe(1);
     await eventually(() => listener!.connections === 0, 'listener.connections to drop to 0');
   });
 });
@@ -167,8 +218,26 @@ describe('one socket failing never touches another', () => {
     await eventually(() => records.length === 2, 'both connections to be accepted');
     await rude.write('GET / HTTP/1.1\r\nHost: half a requ');
     await eventually(() => records[1]!.chunks.length > 0, 'the partial request to arrive');
-    rude.reset();
-    await eventually(() => records[1]!.closedCalls === 1, 'closed() for the reset socket');
+    const uncaught = watchUncaught();
+    try {
+      rude.reset();
+      await eventually(() => records[1]!.closedCalls === 1, 'closed() for the reset socket');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    } finally {
+      uncaught.stop();
+    }
+    if (uncaught.errors.length > 0) {
+      throw new Error(
+        `the reset made the socket emit 'error' (${uncaught.errors.map((e) => e.code ?? e.message).join(', ')}) and nothing listened: ` +
+          `in Node an 'error' event without a listener is an uncaught exception, which ends the whole server process and every other client with it. ` +
+          `Add socket.on('error', …) for every socket; 'close' follows and reports it`,
+      );
+    }
+    expect(
+      records[1]!.closedWith[0],
+      "closed(error) for a socket that died of a reset: pass the error the socket emitted ('error' comes before 'close')",
+    ).toBeInstanceOf(Error);
+    await eventually(() => listener!.connections === 1, 'listener.connections to forget the reset socket (it ends with \'close\', never \'end\')');
     // The other connection still echoes, and new connections are still accepted.
     await steady.write('still here');
     expect(Buffer.from(await steady.readBytes(10)).toString()).toBe('still here');
@@ -185,11 +254,30 @@ describe('one socket failing never touches another', () => {
     const steady = await connect();
     const doomed = await connect();
     await eventually(() => records.length === 2, 'both connections to be accepted');
-    await doomed.write('boom');
-    await doomed.expectClosed().catch((error: Error) => {
-      throw new Error(`a handler that throws must get its socket closed (destroyed)\n${error.message}`);
-    });
+    const uncaught = watchUncaught();
+    let notClosed: Error | null = null;
+    try {
+      await doomed.write('boom');
+      await doomed.expectClosed().catch((error: Error) => void (notClosed = error));
+    } finally {
+      uncaught.stop();
+    }
+    if (uncaught.errors.length > 0) {
+      throw new Error(
+        `receive() threw "${uncaught.errors[0]!.message}" and it escaped the 'data' listener as an uncaught exception: ` +
+          `in a server that ends the process and every connection. Catch it around handler.receive() and destroy that socket only`,
+      );
+    }
+    if (notClosed) {
+      throw new Error(
+        `a handler whose receive() throws must get its socket destroyed (catch the error around receive(), then socket.destroy())\n${(notClosed as Error).message}`,
+      );
+    }
     await eventually(() => records[1]!.closedCalls === 1, 'closed() for the socket whose handler threw');
+    expect(
+      records[1]!.closedWith[0]?.message,
+      'closed(error) for the socket whose handler threw: pass the error receive() threw',
+    ).toBe('handler bug');
     await steady.write('fine');
     expect(Buffer.from(await steady.readBytes(4)).toString()).toBe('fine');
   });
@@ -203,7 +291,10 @@ describe('close()', () => {
     const closing = listener!;
     listener = null;
     await bounded(closing.close(), 'close() to resolve with three clients still connected (destroy them)');
-    expect(closing.connections, 'no socket may be left open once close() resolves').toBe(0);
+    expect(
+      closing.connections,
+      "no socket may be left open once close() resolves: destroy() only starts closing a socket; resolve once every socket has emitted 'close' (server.close(callback) calls back then)",
+    ).toBe(0);
     expect(records.map((r) => r.closedCalls), 'every handler is told its socket closed').toEqual([1, 1, 1]);
     for (const client of open) await client.expectClosed();
     await expect(RawClient.connect(closing.port), 'no new connection once closed').rejects.toThrow();

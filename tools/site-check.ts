@@ -276,6 +276,53 @@ async function checkMermaid(session: Session): Promise<string> {
   return `chapter ${number} (${urlPath}) renders Mermaid as svg: ${results.join(', ')}`;
 }
 
+/** Every chapter page loads, and every ```mermaid block of its README becomes a diagram. */
+async function checkAllChapters(session: Session): Promise<string> {
+  const mermaid = chaptersWithMermaid();
+  const numbered = [...session.chapters.entries()].filter(([key]) => /^\d\d$/.test(key));
+  expect(numbered.length > 0, 'no chapter pages to check');
+  const problems: string[] = [];
+  let diagrams = 0;
+  for (const [number, { href }] of numbered) {
+    const page = await session.light.newPage();
+    page.setDefaultTimeout(TIMEOUT_MS);
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message.split('\n').slice(0, 3).join(' ')));
+    page.on('console', (message) => {
+      if (message.type() === 'error') errors.push(message.text().split('\n').slice(0, 3).join(' '));
+    });
+    try {
+      const response = await page.goto(session.origin + href, { waitUntil: 'load' });
+      if (response === null || !response.ok()) {
+        problems.push(`chapter ${number} (${href}) answered ${response?.status() ?? 'nothing'}`);
+        continue;
+      }
+      const expected = mermaid.get(number) ?? 0;
+      if (expected > 0) {
+        await page
+          .waitForFunction((n) => document.querySelectorAll('.docusaurus-mermaid-container svg').length >= n, expected, {
+            timeout: 10_000,
+          })
+          .catch(() => undefined);
+      }
+      const rendered = await page.locator('.docusaurus-mermaid-container svg').count();
+      diagrams += rendered;
+      if (rendered < expected) {
+        problems.push(
+          `chapter ${number} (${href}): ${rendered} of its ${expected} Mermaid blocks rendered` +
+            (errors.length > 0 ? `; the browser said: ${errors.join(' | ')}` : ''),
+        );
+      } else if (errors.length > 0) {
+        problems.push(`chapter ${number} (${href}) threw in the browser: ${errors.join(' | ')}`);
+      }
+    } finally {
+      await page.close();
+    }
+  }
+  expect(problems.length === 0, problems.join('\n      '));
+  return `all ${numbered.length} chapter pages load; ${diagrams} Mermaid diagrams rendered, one per block`;
+}
+
 async function checkApiReference(session: Session): Promise<string> {
   const { page, errors } = await open(session.light, session.origin, '/api/index.html');
   const title = await page.title();
@@ -395,6 +442,7 @@ async function main(): Promise<number> {
     const checks: [string, (session: Session) => Promise<string>][] = [
       ['home page', checkHome],
       ['chapter with a Mermaid diagram', checkMermaid],
+      ['every chapter page', checkAllChapters],
       ['API reference', checkApiReference],
       ['frame lab: encode', checkLabEncodes],
       ['frame lab: decode', checkLabDecodes],

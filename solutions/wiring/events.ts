@@ -7,7 +7,7 @@ import type { Message } from '../07-messages/assembler.ts';
 
 /** What a connection tells its application. */
 export type ConnectionEvent =
-  /** A request that is not an upgrade: answer it with {@link Connection.respond}. */
+  /** A request that is not an upgrade: answer it with `Connection.respond`. */
   | { readonly type: 'request'; readonly head: RequestHead; readonly path: string }
   /** The 101 is written: the connection is OPEN. */
   | { readonly type: 'open'; readonly head: RequestHead; readonly path: string; readonly protocol: string | null }
