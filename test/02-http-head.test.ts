@@ -198,6 +198,14 @@ describe('RFC 9112 §3: the request line', () => {
     expect(head.version).toBe('HTTP/1.1');
   });
 
+  test('the method is case-sensitive and kept as sent (RFC 9110 §9.1)', () => {
+    const text = 'get / HTTP/1.1\r\nHost: a\r\n\r\n';
+    expect(
+      parseEveryWay(text).method,
+      `input: "${escaped(latin1(text))}"\n"get" is not "GET": methods are case-sensitive, so do not change their case (chapter 04 then refuses it)`,
+    ).toBe('get');
+  });
+
   test('empty lines before the request line are ignored (RFC 9112 §2.2)', () => {
     expect(parseEveryWay(`\r\n${SIMPLE}`).target).toBe('/chat?room=1');
   });
@@ -224,6 +232,24 @@ describe('RFC 9112 §5: header fields', () => {
       version: 'HTTP/1.1',
       headers: { host: ['example.com'], 'x-empty': [''], 'x-tab': ['inner  space'] },
     });
+  });
+
+  test('values keep their case: only names are case-insensitive (a Sec-WebSocket-Key is base64)', () => {
+    const head = parseEveryWay(SIMPLE);
+    expect(
+      head.headers.get('sec-websocket-key'),
+      `input: "${escaped(latin1(SIMPLE))}"\nRFC 9110 §5.1: field names are case-insensitive, values are not; base64 needs its upper-case letters`,
+    ).toEqual(['dGhlIHNhbXBsZSBub25jZQ==']);
+    expect(head.headers.get('connection'), 'the value of "Connection: keep-alive, Upgrade", as sent').toEqual(['keep-alive, Upgrade']);
+  });
+
+  test('a colon inside a value belongs to the value: the name ends at the first colon', () => {
+    const text = 'GET / HTTP/1.1\r\nHost: example.com:8080\r\nOrigin: http://example.com:3000\r\n\r\n';
+    const head = parseEveryWay(text);
+    expect(
+      { host: head.headers.get('host'), origin: head.headers.get('origin') },
+      `input: "${escaped(latin1(text))}"\nRFC 9112 §5: field-line = field-name ":" OWS field-value OWS; split at the first colon only`,
+    ).toEqual({ host: ['example.com:8080'], origin: ['http://example.com:3000'] });
   });
 
   test('a repeated field keeps every value, in order', () => {
@@ -283,8 +309,12 @@ describe('RFC 9112 §2.2: line endings', () => {
   });
 
   test('LF LF is not the end of a head', () => {
-    const result = feed(latin1('GET / HTTP/1.1\r\nHost: a\n\n'), 'whole');
-    expect('error' in result, 'a head ends with CRLF CRLF: LF LF must be refused (400) or waited past, never parsed').toBe(true);
+    const input = latin1('GET / HTTP/1.1\r\nHost: a\n\n');
+    const result = feed(input, 'whole');
+    expect(
+      'error' in result ? 'refused' : `a head: ${JSON.stringify(plain(result.head))}`,
+      `input: "${escaped(input)}"\na head ends with CRLF CRLF, the empty line (RFC 9112 §2.1): search for \\r\\n\\r\\n, not \\n\\n. LF LF must be refused (400) or waited past, never parsed as the end`,
+    ).toBe('refused');
   });
 });
 
@@ -302,11 +332,10 @@ describe('limits: RFC 6585 §5, 431 Request Header Fields Too Large', () => {
     expectRefused(fits.replace('X: ', 'X: a'), 431, 'a 65-byte head with maxHeadBytes 64', limits);
   });
 
-  test('a 64 KiB header block without a blank line is refused at 8 KiB, not when it ends', () => {
+  /** Feeds `block` 512 bytes at a time until the parser throws; returns the error and how much was fed. */
+  function feedUntilRefused(block: Uint8Array): { error: unknown; fed: number } {
     const parser = new RequestHeadParser();
     const queue = new ByteQueue();
-    const block = latin1(`GET / HTTP/1.1\r\n${'X-Filler: ffffffffffffffffffffffffffffffffffffffffffff\r\n'.repeat(1300)}`);
-    expect(block.length).toBeGreaterThan(64 * 1024);
     const chunk = 512;
     let fed = 0;
     let error: unknown = null;
@@ -319,8 +348,23 @@ describe('limits: RFC 6585 §5, 431 Request Header Fields Too Large', () => {
         error = caught;
       }
     }
-    expect(error instanceof HttpError && error.status, `expected HttpError 431, got ${String(error)}`).toBe(431);
-    expect(fed, 'the limit must be checked as the bytes arrive, not once the blank line comes').toBeLessThanOrEqual(8192 + chunk);
+    return { error, fed };
+  }
+
+  test.each([
+    ['50 long header lines (fewer than maxHeaders)', `GET / HTTP/1.1\r\n${`X-Filler: ${'f'.repeat(1300)}\r\n`.repeat(50)}`],
+    ['1300 short header lines', `GET / HTTP/1.1\r\n${'X-Filler: ffffffffffffffffffffffffffffffffffffffffffff\r\n'.repeat(1300)}`],
+    ['one 64 KiB request line that never ends', `GET /${'a'.repeat(64 * 1024)}`],
+  ])('a 64 KiB head without a blank line, %s, is refused at 8 KiB, not when it ends', (_, text) => {
+    const block = latin1(text);
+    expect(block.length).toBeGreaterThan(64 * 1024);
+    const { error, fed } = feedUntilRefused(block);
+    const got = error instanceof HttpError ? `HttpError ${error.status} after ${fed} bytes` : `${String(error)} after ${fed} bytes`;
+    expect(
+      error instanceof HttpError && error.status === 431 && fed <= 8192 + 512 ? 'HttpError 431 by 8704 bytes' : got,
+      `fed "${escaped(block, 80)}" 512 bytes at a time, with maxHeadBytes 8192: count every byte as it arrives (RFC 6585 §5), ` +
+        'not once the blank line comes or a line ends: a client that never sends one must not make the server buffer without end',
+    ).toBe('HttpError 431 by 8704 bytes');
   });
 
   test('exactly maxHeaders fields pass; one more → 431', () => {
@@ -400,6 +444,25 @@ describe('incremental parsing (RFC 9112 §2.2: the head ends with CRLF CRLF)', (
       queue.looked,
       `fed ${text.length} bytes one at a time, the parser looked at ${queue.looked} bytes: remember how far the search got`,
     ).toBeLessThan(text.length * 10);
+  });
+
+  test('an 8 KiB head arriving one byte per chunk is parsed in well under a second', () => {
+    const text = `GET / HTTP/1.1\r\n${`X-Field: ${'v'.repeat(70)}\r\n`.repeat(99)}\r\n`;
+    expect(text.length).toBeLessThanOrEqual(8192);
+    const parser = new RequestHeadParser();
+    const queue = new ByteQueue();
+    let head: RequestHead | null = null;
+    const started = performance.now();
+    for (const byte of latin1(text)) {
+      queue.push(Uint8Array.of(byte));
+      head = parser.parse(queue);
+    }
+    const elapsed = performance.now() - started;
+    expect(head?.headers.get('x-field')).toHaveLength(99);
+    expect(
+      elapsed,
+      `${text.length} one-byte chunks took ${elapsed.toFixed(0)} ms: each parse() call must look at the new bytes only (remember how far the search got), and byteAt must not walk every chunk from the start`,
+    ).toBeLessThan(1000);
   });
 
   test('a parser refuses with HttpError, never another error, for any bytes', () => {

@@ -13,7 +13,7 @@ import type { ByteQueue } from '../02-http-head/byte-queue.ts';
 import { ProtocolError } from '../wiring/errors.ts';
 import { CloseCode } from '../wiring/close-code.ts';
 import type { Frame, FrameHeader } from './frame.ts';
-import { MAX_CONTROL_PAYLOAD, Opcode, isControlOpcode } from './frame.ts';
+import { MAX_CONTROL_PAYLOAD, Opcode, isControlOpcode, opcodeName } from './frame.ts';
 import { applyMask } from './mask.ts';
 import { todo } from '../wiring/errors.ts';
 

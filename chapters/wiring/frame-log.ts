@@ -10,7 +10,7 @@
 import { ByteQueue } from '../02-http-head/byte-queue.ts';
 import { decodeFrameHeader } from '../05-frames/decode.ts';
 import type { FrameHeader } from '../05-frames/frame.ts';
-import { Opcode } from '../05-frames/frame.ts';
+import { Opcode, opcodeName } from '../05-frames/frame.ts';
 import { applyMask } from '../05-frames/mask.ts';
 import { NotImplementedError } from './errors.ts';
 import type { Direction } from './server.ts';
@@ -43,14 +43,6 @@ export interface LogNote {
 /** How many payload bytes a preview shows. */
 const PREVIEW_BYTES = 48;
 
-const OPCODE_NAMES: Record<number, string> = {
-  [Opcode.Continuation]: 'continuation',
-  [Opcode.Text]: 'text',
-  [Opcode.Binary]: 'binary',
-  [Opcode.Close]: 'close',
-  [Opcode.Ping]: 'ping',
-  [Opcode.Pong]: 'pong',
-};
 
 /** Decodes the frames of one direction of one connection. */
 class FrameStream {
@@ -128,7 +120,7 @@ class FrameStream {
       fin: header.fin,
       rsv1: header.rsv1,
       opcode: header.opcode,
-      opcodeName: OPCODE_NAMES[header.opcode] ?? `0x${header.opcode.toString(16)}`,
+      opcodeName: opcodeName(header.opcode),
       payloadLength: header.payloadLength,
       masked: header.masked,
       maskingKey: header.maskingKey === null ? null : hex(header.maskingKey),

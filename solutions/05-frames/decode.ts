@@ -13,7 +13,7 @@ import type { ByteQueue } from '../02-http-head/byte-queue.ts';
 import { ProtocolError } from '../wiring/errors.ts';
 import { CloseCode } from '../wiring/close-code.ts';
 import type { Frame, FrameHeader } from './frame.ts';
-import { MAX_CONTROL_PAYLOAD, Opcode, isControlOpcode } from './frame.ts';
+import { MAX_CONTROL_PAYLOAD, Opcode, isControlOpcode, opcodeName } from './frame.ts';
 import { applyMask } from './mask.ts';
 
 export interface DecodeOptions {
@@ -186,16 +186,4 @@ function isKnownOpcode(opcode: number): boolean {
   return KNOWN_OPCODES.has(opcode);
 }
 
-const OPCODE_NAMES: Readonly<Record<number, string>> = {
-  [Opcode.Continuation]: 'continuation',
-  [Opcode.Text]: 'text',
-  [Opcode.Binary]: 'binary',
-  [Opcode.Close]: 'close',
-  [Opcode.Ping]: 'ping',
-  [Opcode.Pong]: 'pong',
-};
-
-function opcodeName(opcode: number): string {
-  return OPCODE_NAMES[opcode] ?? `opcode 0x${opcode.toString(16)}`;
-}
 // @end

@@ -31,6 +31,20 @@ export const Opcode = {
 
 export type Opcode = (typeof Opcode)[keyof typeof Opcode];
 
+const OPCODE_NAMES: Readonly<Record<number, string>> = {
+  [Opcode.Continuation]: 'continuation',
+  [Opcode.Text]: 'text',
+  [Opcode.Binary]: 'binary',
+  [Opcode.Close]: 'close',
+  [Opcode.Ping]: 'ping',
+  [Opcode.Pong]: 'pong',
+};
+
+/** `text`, `close` … or `reserved opcode 0x3`: for messages, logs and the frame lab. */
+export function opcodeName(opcode: number): string {
+  return OPCODE_NAMES[opcode] ?? `reserved opcode 0x${opcode.toString(16)}`;
+}
+
 /** Control frames have the high bit of the opcode set (RFC 6455 §5.5). */
 export function isControlOpcode(opcode: number): boolean {
   return (opcode & 0x8) !== 0;

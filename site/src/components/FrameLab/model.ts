@@ -13,12 +13,12 @@
 import { ByteQueue } from '../../../../solutions/02-http-head/byte-queue.ts';
 import { decodeFrame, decodeFrameHeader, type DecodeOptions } from '../../../../solutions/05-frames/decode.ts';
 import { encodeFrame } from '../../../../solutions/05-frames/encode.ts';
-import { Opcode, type FrameHeader } from '../../../../solutions/05-frames/frame.ts';
+import { Opcode, opcodeName, type FrameHeader } from '../../../../solutions/05-frames/frame.ts';
 import { ProtocolError } from '../../../../solutions/wiring/errors.ts';
 import { CloseCode } from '../../../../solutions/wiring/close-code.ts';
 import type { FieldId, FrameSegment } from '../FrameLayout/fields.ts';
 
-export { Opcode };
+export { Opcode, opcodeName };
 
 /** Bytes as the lab prints them: lower-case hex pairs separated by spaces (`81 05 48`). */
 export function formatHex(bytes: Uint8Array): string {
@@ -58,19 +58,6 @@ export function parseMaskingKey(text: string): Uint8Array {
   return key;
 }
 
-const OPCODE_NAMES: Readonly<Record<number, string>> = {
-  [Opcode.Continuation]: 'continuation',
-  [Opcode.Text]: 'text',
-  [Opcode.Binary]: 'binary',
-  [Opcode.Close]: 'close',
-  [Opcode.Ping]: 'ping',
-  [Opcode.Pong]: 'pong',
-};
-
-/** `text`, `close` … or `reserved opcode 0x3`. */
-export function opcodeName(opcode: number): string {
-  return OPCODE_NAMES[opcode] ?? `reserved opcode 0x${opcode.toString(16)}`;
-}
 
 /** "protocol error" for 1002, from the names in solutions/wiring/close-code.ts. */
 export function closeCodeName(code: number): string {
