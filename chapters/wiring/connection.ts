@@ -20,7 +20,7 @@ import { ByteQueue } from '../02-http-head/byte-queue.ts';
 import type { HeadLimits } from '../02-http-head/request-head.ts';
 import { RequestHeadParser, defaultHeadLimits } from '../02-http-head/request-head.ts';
 import type { HttpResponse } from '../04-upgrade/handshake.ts';
-import { acceptResponse, decideHandshake, formatResponse, refusalResponse } from '../04-upgrade/handshake.ts';
+import { acceptResponse, decideHandshake, formatResponse } from '../04-upgrade/handshake.ts';
 import { decodeFrame } from '../05-frames/decode.ts';
 import { encodeFrame } from '../05-frames/encode.ts';
 import type { Frame } from '../05-frames/frame.ts';
@@ -30,12 +30,13 @@ import { encodeClosePayload, parseClosePayload } from '../06-closing/close.ts';
 import { ReadyState, closeForError, replyToClose } from '../06-closing/closing-handshake.ts';
 import { DEFAULT_MAX_MESSAGE_LENGTH, MessageAssembler } from '../07-messages/assembler.ts';
 import { CloseCode } from './close-code.ts';
-import { HttpError, NotImplementedError } from './errors.ts';
+import { NotImplementedError } from './errors.ts';
 import type { ConnectionEvent, ConnectionSink } from './events.ts';
 export type { ConnectionEvent, ConnectionSink } from './events.ts';
 import { unmask } from './fast-paths.ts';
 import { noteMissing, withStandIn } from './layers.ts';
-import { plainTextResponse, singleFrameMessage } from './stand-ins.ts';
+import { refusalFor, responseBytes } from './responses.ts';
+import { singleFrameMessage } from './stand-ins.ts';
 
 export interface ConnectionOptions {
   /** Subprotocols the server speaks, in order of preference. */
@@ -100,7 +101,7 @@ export class Connection {
     // RFC 9110 §7.8: a response that carries Upgrade lists it in Connection too.
     const upgrade = response.headers?.['Upgrade'] !== undefined;
     const connection = upgrade ? 'Upgrade, close' : 'close';
-    this.sink.write([this.format({ ...response, headers: { ...response.headers, Connection: connection } })]);
+    this.sink.write([responseBytes({ ...response, headers: { ...response.headers, Connection: connection } })]);
     this.endTransport();
   }
 
@@ -219,7 +220,7 @@ export class Connection {
     if (error instanceof NotImplementedError) noteMissing(error, 'the connection is dropped there');
     this.sink.emit({ type: 'error', error: error instanceof Error ? error : new Error(String(error)) });
     if (this.state === ReadyState.CONNECTING) {
-      this.sink.write([this.format(this.refusalFor(error))]);
+      this.sink.write([responseBytes(refusalFor(error))]);
       this.state = ReadyState.CLOSED;
       return this.endTransport();
     }
@@ -233,27 +234,6 @@ export class Connection {
     }
     this.state = ReadyState.CLOSING;
     this.endTransport();
-  }
-
-  private refusalFor(error: unknown): HttpResponse {
-    if (error instanceof HttpError) {
-      return withStandIn(
-        () => refusalResponse(error),
-        () => ({ status: error.status, headers: error.headers, body: `${error.message}\n` }),
-        'refusals are written by a stand-in',
-      );
-    }
-    if (error instanceof NotImplementedError) return { status: 501, body: `${error.message}\n` };
-    return { status: 500, body: 'internal server error\n' };
-  }
-
-  /** formatResponse from chapter 04, or a plain text stand-in before it is written. */
-  private format(response: HttpResponse): Uint8Array {
-    return withStandIn(
-      () => formatResponse(response),
-      () => plainTextResponse(response),
-      'responses are written by a stand-in',
-    );
   }
 
   private sendClose(info: CloseInfo): void {
