@@ -11,6 +11,25 @@ function reference(key: string): string {
   return createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`, 'latin1').digest('base64');
 }
 
+/** Wrong answers a first attempt often gives, each with what went wrong. */
+function knownMistakes(key: string): [string, string][] {
+  const sha1 = (input: string | Buffer) => createHash('sha1').update(input);
+  const hexDigest = sha1(key + WEBSOCKET_GUID).digest('hex');
+  return [
+    ['this is the hex digest: encode the 20 digest bytes in base64, not their hex text', hexDigest],
+    ['this is base64 of the hex text of the digest: base64-encode the 20 digest bytes themselves (digest("base64"))', Buffer.from(hexDigest).toString('base64')],
+    ['this hashes the decoded key bytes: hash the key string exactly as it was sent', sha1(Buffer.concat([Buffer.from(key, 'base64'), Buffer.from(WEBSOCKET_GUID)])).digest('base64')],
+    ['the key was lower-cased: base64 is case-sensitive', reference(key.toLowerCase())],
+    ['the key was upper-cased: base64 is case-sensitive', reference(key.toUpperCase())],
+    ['the GUID is in lower case: use it exactly as RFC 6455 §1.3 writes it, upper-case', sha1(key + WEBSOCKET_GUID.toLowerCase()).digest('base64')],
+    ['this hashes GUID + key: the key comes first, then the GUID', sha1(WEBSOCKET_GUID + key).digest('base64')],
+    ['this hashes the key alone: append the GUID before hashing', sha1(key).digest('base64')],
+    ['something separates the key and the GUID: concatenate them directly', sha1(`${key} ${WEBSOCKET_GUID}`).digest('base64')],
+    ['this is SHA-256: the accept value uses SHA-1', createHash('sha256').update(key + WEBSOCKET_GUID).digest('base64')],
+    ['this is base64url (- _ and no padding): use the standard alphabet with + / and =', sha1(key + WEBSOCKET_GUID).digest('base64url')],
+  ];
+}
+
 describe('RFC 6455 §1.3: the GUID', () => {
   test('is the one in the RFC, upper-case hex with dashes', () => {
     expect(WEBSOCKET_GUID).toBe('258EAFA5-E914-47DA-95CA-C5AB0DC85B11');
@@ -23,15 +42,13 @@ describe('RFC 6455 §4.2.2 item 5.4: computeAccept', () => {
     ['x3JJHMbDL1EzLkh9GBhXDw==', 'HSmrc0sMlYUkAGmm5OPpG2HaGWk=', 'the chat example'],
   ])('%s → %s (%s)', (key, accept) => {
     const got = computeAccept(key);
-    const hints: string[] = [];
-    if (/^[0-9a-f]{40}$/.test(got)) hints.push('this is a hex digest: encode the 20 digest bytes in base64');
-    if (got === createHash('sha1').update(Buffer.concat([Buffer.from(key, 'base64'), Buffer.from(WEBSOCKET_GUID)])).digest('base64')) {
-      hints.push('this hashes the decoded key bytes: hash the key string exactly as it was sent');
-    }
-    if (got === reference(key.toLowerCase()) || got === reference(key.toUpperCase())) {
-      hints.push('the key was lower- or upper-cased: base64 is case-sensitive');
-    }
-    expect(got, `computeAccept("${key}")${hints.length ? ` — ${hints.join('; ')}` : ''}`).toBe(accept);
+    const hints = knownMistakes(key)
+      .filter(([, wrong]) => wrong === got)
+      .map(([why]) => why);
+    expect(
+      got,
+      `computeAccept("${key}")${hints.length ? ` — ${hints.join('; ')}` : ''}\nexpected base64(SHA-1(key + "${WEBSOCKET_GUID}")), the 20 digest bytes in standard base64 (RFC 6455 §4.2.2 item 5.4)`,
+    ).toBe(accept);
   });
 
   test('is 28 base64 characters: the 20 bytes of a SHA-1 digest', () => {

@@ -85,8 +85,12 @@ const text = (bytes: Uint8Array): string => Buffer.from(bytes).toString('latin1'
 
 describe('RFC 6455 §4.2.1: reading the client\'s handshake (decideHandshake)', () => {
   test('the chat example: accept value, path, subprotocol', () => {
-    const decision = accepted(makeHead([...VALID, ['Sec-WebSocket-Protocol', 'chat, superchat']]), ['chat']);
-    expect(decision).toEqual({ kind: 'websocket', path: '/chat', accept: SEED_ACCEPT, protocol: 'chat' });
+    const head = makeHead([...VALID, ['Sec-WebSocket-Protocol', 'chat, superchat']]);
+    const decision = accepted(head, ['chat']);
+    expect(
+      decision,
+      `request: ${show(head)}\nserver protocols: ["chat"]\nRFC 6455 §4.2.2 item 5.4: the accept value of the key, and ONE subprotocol, chosen from the client's offer among those the server speaks`,
+    ).toEqual({ kind: 'websocket', path: '/chat', accept: SEED_ACCEPT, protocol: 'chat' });
   });
 
   test('the path leaves out the query', () => {
@@ -102,6 +106,25 @@ describe('RFC 6455 §4.2.1: reading the client\'s handshake (decideHandshake)', 
     ['extra fields (Origin, User-Agent)', [...VALID, ['Origin', 'http://example.com'], ['User-Agent', 'test']] as [string, string][]],
   ])('accepts %s', (_, fields) => {
     expect(accepted(makeHead(fields)).accept).toBe(SEED_ACCEPT);
+  });
+
+  test.each([
+    ['Upgrade: websockets', withField('Upgrade', 'websockets')],
+    ['Upgrade: not-websocket', withField('Upgrade', 'not-websocket')],
+    ['Upgrade: h2c', withField('Upgrade', 'h2c')],
+  ])('%s is not an upgrade to WebSocket: the token must be "websocket" exactly (any case)', (_, fields) => {
+    const head = makeHead(fields);
+    let outcome: string;
+    try {
+      outcome = decideHandshake(head, { protocols: ['chat'] }).kind;
+    } catch (error) {
+      outcome = error instanceof HttpError ? 'refused' : String(error);
+    }
+    expect(
+      outcome === 'http' || outcome === 'refused' ? 'not a WebSocket upgrade' : outcome,
+      `request: ${show(head)}\nRFC 6455 §4.2.1 item 3: the Upgrade list must hold the token "websocket" (compare whole tokens, ASCII case-insensitively, not substrings): ` +
+        'treat it as ordinary HTTP (kind "http") or refuse it',
+    ).toBe('not a WebSocket upgrade');
   });
 
   test('a request without Upgrade is ordinary HTTP: the application answers it', () => {
@@ -122,6 +145,8 @@ describe('RFC 6455 §4.2.1: reading the client\'s handshake (decideHandshake)', 
     [400, 'two Sec-WebSocket-Key fields', makeHead([...VALID, ['Sec-WebSocket-Key', 'dGhlIHNhbXBsZSBub25jZQ==']])],
     [426, 'no Sec-WebSocket-Version (RFC 6455 §4.2.1 item 6, §4.4)', makeHead(withField('Sec-WebSocket-Version', null))],
     [426, 'Sec-WebSocket-Version: 8 (RFC 6455 §4.4)', makeHead(withField('Sec-WebSocket-Version', '8'))],
+    [426, 'Sec-WebSocket-Version: 13.0 (the version is the text "13", not a number that equals 13)', makeHead(withField('Sec-WebSocket-Version', '13.0'))],
+    [405, 'a "get" in lower case (RFC 9110 §9.1: methods are case-sensitive, so it is not GET)', makeHead(VALID, 'get')],
   ])('refuses with %i: %s', (status, why, head) => {
     refused(head, status, why);
   });
@@ -134,8 +159,23 @@ describe('RFC 6455 §4.2.1: reading the client\'s handshake (decideHandshake)', 
   test('426 says Sec-WebSocket-Version: 13 (RFC 6455 §4.4)', () => {
     const error = refused(makeHead(withField('Sec-WebSocket-Version', '12')), 426, 'version 12');
     const version = Object.entries(error.headers).find(([n]) => n.toLowerCase() === 'sec-websocket-version')?.[1];
-    expect(version).toBe(WEBSOCKET_VERSION);
+    expect(version, 'RFC 6455 §4.4: the 426 lists the versions this server speaks, in Sec-WebSocket-Version').toBe(WEBSOCKET_VERSION);
     expect(WEBSOCKET_VERSION).toBe('13');
+  });
+
+  test('the 426 response names the protocol to upgrade to: Upgrade: websocket, Connection listing upgrade (RFC 9110 §15.5.22, §7.8)', () => {
+    const error = refused(makeHead(withField('Sec-WebSocket-Version', '8')), 426, 'version 8');
+    const response = refusalResponse(error);
+    const wire = text(formatResponse(response));
+    expect(
+      field(response, 'Upgrade')?.toLowerCase(),
+      `RFC 9110 §15.5.22: a server MUST send Upgrade in a 426 response; got "${escaped(formatResponse(response))}"`,
+    ).toBe('websocket');
+    const connection = (field(response, 'Connection') ?? '').split(',').map((token) => token.trim().toLowerCase());
+    expect(
+      connection,
+      `RFC 9110 §7.8: a response that sends Upgrade also lists "upgrade" in Connection; got "${escaped(Buffer.from(wire, 'latin1'))}"`,
+    ).toContain('upgrade');
   });
 });
 
@@ -218,6 +258,11 @@ describe('RFC 6455 §4.2.1, §4.4: refusals (refusalResponse)', () => {
     const wire = text(formatResponse(response));
     expect(wire.startsWith('HTTP/1.1 426 Upgrade Required\r\n'), wire).toBe(true);
     expect(/\r\ncontent-length: \d+\r\n/i.test(wire), 'a refusal has a body, so it needs Content-Length').toBe(true);
+    const connection = (field(response, 'Connection') ?? '').split(',').map((token) => token.trim().toLowerCase());
+    expect(
+      connection,
+      `the server closes the connection after a refusal, so the response says Connection: close (RFC 9112 §9.6); got "${escaped(Buffer.from(wire, 'latin1'))}"`,
+    ).toContain('close');
   });
 });
 
@@ -276,8 +321,8 @@ describe('on the wire: the running server (protocols: chat)', () => {
 
   test.each([
     [405, 'a POST upgrade (RFC 6455 §4.2.1)', upgradeRequest({ method: 'POST' }), { allow: 'GET' }],
-    [426, 'Sec-WebSocket-Version: 8 (RFC 6455 §4.4)', upgradeRequest({ version: '8' }), { 'sec-websocket-version': '13' }],
-    [426, 'no Sec-WebSocket-Version (RFC 6455 §4.4)', upgradeRequest({ omit: ['Sec-WebSocket-Version'] }), { 'sec-websocket-version': '13' }],
+    [426, 'Sec-WebSocket-Version: 8 (RFC 6455 §4.4)', upgradeRequest({ version: '8' }), { 'sec-websocket-version': '13', upgrade: 'websocket' }],
+    [426, 'no Sec-WebSocket-Version (RFC 6455 §4.4)', upgradeRequest({ omit: ['Sec-WebSocket-Version'] }), { 'sec-websocket-version': '13', upgrade: 'websocket' }],
     [400, 'no Sec-WebSocket-Key (RFC 6455 §4.2.1)', upgradeRequest({ omit: ['Sec-WebSocket-Key'] }), {}],
     [400, 'an invalid Sec-WebSocket-Key (RFC 6455 §4.1)', upgradeRequest({ key: 'not-a-key' }), {}],
     [
@@ -295,7 +340,13 @@ describe('on the wire: the running server (protocols: chat)', () => {
     const { client, response } = await request(server.port, bytes);
     if (response.status !== status) client.fail(`expected ${status} for ${why}`);
     for (const [name, value] of Object.entries(fields)) {
-      if (response.headers.get(name)?.[0] !== value) client.fail(`expected "${name}: ${value}" with the ${status}`);
+      if (response.headers.get(name)?.[0]?.toLowerCase() !== value.toLowerCase()) {
+        client.fail(`expected "${name}: ${value}" with the ${status} (${name === 'upgrade' ? 'RFC 9110 §15.5.22' : why})`);
+      }
+    }
+    const connection = (response.headers.get('connection') ?? []).flatMap((v) => v.split(',')).map((t) => t.trim().toLowerCase());
+    if (!connection.includes('close')) {
+      client.fail(`expected "Connection: close" with the ${status}: the server closes the connection after a refusal (RFC 9112 §9.6)`);
     }
     if (!response.headers.has('content-length')) client.fail(`a refusal's body needs Content-Length (RFC 9110 §8.6)`);
     if (response.body.length === 0) client.fail('expected a short text body saying why the handshake was refused');
