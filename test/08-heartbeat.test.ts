@@ -73,6 +73,15 @@ describe('the handshake timeout (slowloris)', () => {
     watchdog.opened(T0 + 900);
     expectNothingDue(watchdog, T0 + 1000, 'accepted at T0, opened (101 written) at T0 + 900');
   });
+
+  it('the heartbeat counts from the 101, not from the accept', () => {
+    const watchdog = new Watchdog(LIMITS, T0);
+    watchdog.opened(T0 + 900);
+    const story = 'accepted at T0, opened (101 written) at T0 + 900, silent since';
+    expectDeadline(watchdog, T0 + 3900, `${story}: opened(now) starts the heartbeat at now, so the first ping is due pingInterval after it`);
+    expectNothingDue(watchdog, T0 + 3000, story);
+    expectDue(watchdog, T0 + 3900, 'ping', story);
+  });
 });
 
 describe('RFC 6455 §5.5.2–§5.5.3: the heartbeat', () => {
@@ -155,6 +164,21 @@ describe('RFC 6455 §7.1.1: the close timeout', () => {
     watchdog.stop();
     expectDeadline(watchdog, null, 'stopped right after accept');
     expectNothingDue(watchdog, T0 + 1e6, 'stopped right after accept');
+  });
+
+  it('nothing restarts a clock once stopped: not bytes, not opened(), not closing()', () => {
+    const open = new Watchdog(LIMITS, T0);
+    open.opened(T0);
+    open.stop();
+    open.activity(T0 + 10);
+    expectDeadline(open, null, 'opened at T0, stopped (TCP gone), then bytes at T0 + 10: a stopped watchdog stays stopped');
+    open.closing(T0 + 20);
+    expectDeadline(open, null, 'opened at T0, stopped, then closing() at T0 + 20: a stopped watchdog stays stopped');
+    const dropped = new Watchdog(LIMITS, T0);
+    expectDue(dropped, T0 + 1000, 'drop', 'accepted at T0, no request head');
+    dropped.opened(T0 + 1010);
+    dropped.activity(T0 + 1020);
+    expectDeadline(dropped, null, 'dropped at T0 + 1000, then opened() and bytes: after a drop nothing more is due');
   });
 });
 

@@ -1,5 +1,5 @@
 /**
- * `npm run serve -- [--port 8080] [--host 127.0.0.1] [--impl solutions|chapters]`
+ * `npm run serve -- [--port 8080] [--host 127.0.0.1] [--impl solutions|chapters] [--ping-interval ms] …`
  *
  * Runs the demo server of a tree: the reference (`solutions`, the default) or the learner's own
  * (`chapters`), which works after every chapter, with notices for the chapters still to write.
@@ -11,8 +11,18 @@ import { Command, InvalidArgumentError } from 'commander';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
+interface ServeOptions {
+  port: number;
+  host: string;
+  handshakeTimeout?: number;
+  pingInterval?: number;
+  pongTimeout?: number;
+  closeTimeout?: number;
+  maxMessageLength?: number;
+}
+
 interface ServeModule {
-  serve(options: { port: number; host: string }): Promise<{ port: number; host: string; close(): Promise<void> }>;
+  serve(options: ServeOptions): Promise<{ port: number; host: string; close(): Promise<void> }>;
 }
 
 interface LayersModule {
@@ -23,6 +33,18 @@ function parsePort(value: string): number {
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('a port is an integer in 0–65535');
   return port;
+}
+
+function parseMilliseconds(value: string): number {
+  const ms = Number(value);
+  if (!Number.isFinite(ms) || ms <= 0) throw new InvalidArgumentError('a positive number of milliseconds');
+  return ms;
+}
+
+function parseBytes(value: string): number {
+  const bytes = Number(value);
+  if (!Number.isInteger(bytes) || bytes <= 0) throw new InvalidArgumentError('a positive whole number of bytes');
+  return bytes;
 }
 
 function parseImpl(value: string): string {
@@ -37,8 +59,15 @@ async function main(): Promise<void> {
     .option('--port <port>', 'TCP port (0 picks a free one)', parsePort, 8080)
     .option('--host <host>', 'interface to bind', '127.0.0.1')
     .option('--impl <tree>', 'which tree to run: solutions (the reference) or chapters (yours)', parseImpl, 'solutions')
+    .option('--handshake-timeout <ms>', 'drop a client whose request head is not complete in time (default 10000)', parseMilliseconds)
+    .option('--ping-interval <ms>', 'ping a connection silent for this long (default 30000)', parseMilliseconds)
+    .option('--pong-timeout <ms>', 'drop it if no pong comes within this (default 10000)', parseMilliseconds)
+    .option('--close-timeout <ms>', "drop a peer that does not answer our close frame (default 5000)", parseMilliseconds)
+    .option('--max-message <bytes>', 'largest message accepted, across fragments (default 67108864) → 1009', parseBytes)
     .parse();
-  const { port, host, impl } = program.opts<{ port: number; host: string; impl: string }>();
+  const { impl, maxMessage, ...rest } = program.opts<Omit<ServeOptions, 'maxMessageLength'> & { impl: string; maxMessage?: number }>();
+  const options: ServeOptions = { ...rest, maxMessageLength: maxMessage };
+  const { port } = options;
 
   const layers = (await import(pathToFileURL(path.join(root, impl, 'wiring/layers.ts')).href)) as LayersModule;
   layers.setMissingReporter((notice) => console.log(`note: ${notice}`));
@@ -46,7 +75,9 @@ async function main(): Promise<void> {
 
   let server: Awaited<ReturnType<ServeModule['serve']>>;
   try {
-    server = await serve({ port, host });
+    // Options left out keep the server's defaults.
+    for (const key of Object.keys(options) as (keyof ServeOptions)[]) if (options[key] === undefined) delete options[key];
+    server = await serve(options);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') console.error(`port ${port} is in use: try --port ${port + 1} (or --port 0 for any free port)`);

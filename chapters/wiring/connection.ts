@@ -217,7 +217,10 @@ export class Connection {
    * details), then the TCP close.
    */
   private fail(error: unknown): void {
-    if (error instanceof NotImplementedError) noteMissing(error, 'the connection is dropped there');
+    if (error instanceof NotImplementedError) {
+      const during = this.state === ReadyState.CONNECTING;
+      noteMissing(error, during ? 'a request that needs it is answered 501 Not Implemented' : 'a connection that needs it is closed');
+    }
     this.sink.emit({ type: 'error', error: error instanceof Error ? error : new Error(String(error)) });
     if (this.state === ReadyState.CONNECTING) {
       this.sink.write([responseBytes(refusalFor(error))]);

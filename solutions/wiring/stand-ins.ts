@@ -17,12 +17,32 @@ export function singleFrameMessage(frame: Frame): Message {
     : { type: 'binary', data: frame.payload };
 }
 
-/** Until chapter 04: a minimal HTTP/1.1 response with a text body. */
+/** Reason phrases the stand-in knows (RFC 9110 §15); chapter 04's formatResponse has its own. */
+const REASONS: Readonly<Record<number, string>> = {
+  200: 'OK',
+  400: 'Bad Request',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  426: 'Upgrade Required',
+  431: 'Request Header Fields Too Large',
+  500: 'Internal Server Error',
+  501: 'Not Implemented',
+};
+
+/** Until chapter 04: a minimal HTTP/1.1 response, its headers kept, with a text body. */
 export function plainTextResponse(response: HttpResponse): Uint8Array {
-  const body = typeof response.body === 'string' ? response.body : '';
-  const bytes = new TextEncoder().encode(body);
-  const head =
-    `HTTP/1.1 ${response.status} Status ${response.status}\r\n` +
-    `Content-Type: text/plain; charset=utf-8\r\nContent-Length: ${bytes.length}\r\nConnection: close\r\n\r\n`;
-  return new TextEncoder().encode(head + body);
+  const body = typeof response.body === 'string' ? new TextEncoder().encode(response.body) : (response.body ?? new Uint8Array(0));
+  const headers: Record<string, string> = {
+    'Content-Type': 'text/plain; charset=utf-8',
+    Connection: 'close',
+    ...response.headers,
+    'Content-Length': String(body.length),
+  };
+  const lines = [`HTTP/1.1 ${response.status} ${REASONS[response.status] ?? 'Status'}`];
+  for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`);
+  const head = new TextEncoder().encode(`${lines.join('\r\n')}\r\n\r\n`);
+  const bytes = new Uint8Array(head.length + body.length);
+  bytes.set(head, 0);
+  bytes.set(body, head.length);
+  return bytes;
 }

@@ -6,26 +6,36 @@ import { readHints, type Chapter, type Hint } from './chapters.ts';
 import { indent, type Colors } from './format.ts';
 import { readState, writeState } from './state.ts';
 
-/** Light terminal rendering of a hint's markdown: code spans and bold, fenced code dimmed. */
+/**
+ * Light terminal rendering of a hint's markdown: code spans and bold, fenced code dimmed. Inline
+ * markup is matched over whole runs of prose, not line by line, so a code span that the README
+ * wraps onto the next line still renders as one.
+ */
 export function renderMarkdown(text: string, c: Colors): string {
   const out: string[] = [];
-  let fenced = false;
-  for (const line of text.split('\n')) {
-    if (/^\s*```/.test(line)) {
-      fenced = !fenced;
-      continue;
-    }
-    if (fenced) {
-      out.push(c.cyan(`    ${line}`));
-      continue;
-    }
+  let prose: string[] = [];
+  const flushProse = (): void => {
+    if (prose.length === 0) return;
     out.push(
-      line
+      prose
+        .join('\n')
         .replace(/\*\*([^*]+)\*\*/g, (_, bold: string) => c.bold(bold))
         .replace(/`([^`]+)`/g, (_, code: string) => c.cyan(code))
         .replace(/\[([^\]]+)\]\(([^)]+)\)/g, (_, label: string, href: string) => `${label} (${href})`),
     );
+    prose = [];
+  };
+  let fenced = false;
+  for (const line of text.split('\n')) {
+    if (/^\s*```/.test(line)) {
+      flushProse();
+      fenced = !fenced;
+      continue;
+    }
+    if (fenced) out.push(c.cyan(`    ${line}`));
+    else prose.push(line);
   }
+  flushProse();
   return out.join('\n');
 }
 

@@ -4,7 +4,7 @@
  * Without a command it prints every chapter's status (computed by running the tests against
  * chapters/, one vitest run for all chapters) and, in a terminal, goes on watching the first
  * unfinished chapter. The other commands check one chapter, show hints, show the reference as a diff,
- * and put files back (reset, catch-up) with a backup. See DESIGN.md's command table.
+ * and put files back (reset, catch-up) with a backup. README.md lists every command.
  *
  * Exit codes: 0 success; 1 a check fails or an action was refused; 2 an unknown chapter.
  */
@@ -381,8 +381,14 @@ async function main(argv: string[]): Promise<number> {
     });
   program.addHelpText(
     'after',
-    '\nN is a chapter number: 5, 05 or 05-frames.\nExit codes: 0 ok · 1 a check fails or an action was refused · 2 unknown chapter.',
+    '\nN is a chapter number: 5, 05 or 05-frames.\nExit codes: 0 ok · 1 a check fails or an action was refused · 2 unknown chapter or command.',
   );
+  const known = program.commands.map((command) => command.name());
+  const first = argv[2];
+  if (first !== undefined && !first.startsWith('-') && !known.includes(first)) {
+    printError(c.red(`Unknown command "${first}". The commands: ${known.join(', ')}. See npm start -- --help`));
+    return 2;
+  }
   try {
     await program.parseAsync(argv, { from: 'node' });
   } catch (error) {
