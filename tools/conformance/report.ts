@@ -13,7 +13,7 @@ export function formatResult(result: CaseResult): string {
     case 'pass':
       return `${pc.green('✓')} ${id} ${result.title}  ${tag}`;
     case 'pending':
-      return `${pc.yellow('…')} ${id} ${pc.dim(result.title)}  ${tag} ${pc.yellow('pending')}`;
+      return `${pc.yellow('…')} ${id} ${pc.dim(result.title)}  ${tag} ${pc.yellow(`pending: ${result.reason ?? 'not implemented yet'}`)}`;
     case 'fail':
       return [
         `${pc.red('✗')} ${id} ${result.title}  ${tag}`,

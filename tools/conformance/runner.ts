@@ -60,10 +60,18 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
   const implemented = options.implemented ?? new Set(ALL_CHAPTERS);
   const results: CaseResult[] = [];
   for (const item of options.cases ?? allCases) {
-    const ready = chaptersNeeded(item).every((chapter) => implemented.has(chapter));
-    const result = ready
-      ? await runCase(item, options)
-      : { id: item.id, title: item.title, chapter: item.chapter, status: 'pending' as const, ms: 0 };
+    const missing = chaptersNeeded(item).filter((chapter) => !implemented.has(chapter));
+    const result: CaseResult =
+      missing.length === 0
+        ? await runCase(item, options)
+        : {
+            id: item.id,
+            title: item.title,
+            chapter: item.chapter,
+            status: 'pending' as const,
+            ms: 0,
+            reason: `waits for chapter ${missing.map((chapter) => String(chapter).padStart(2, '0')).join(', ')}`,
+          };
     results.push(result);
     options.onResult?.(result);
   }
