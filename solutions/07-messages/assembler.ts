@@ -73,7 +73,10 @@ export class MessageAssembler {
       if (this.current === null) throw new ProtocolError('continuation frame with no message to continue');
       message = this.current;
     } else if (frame.opcode === Opcode.Text || frame.opcode === Opcode.Binary) {
-      if (this.current !== null) throw new ProtocolError('new data frame inside an unfinished fragmented message');
+      if (this.current !== null) {
+        this.current = null;
+        throw new ProtocolError('new data frame inside an unfinished fragmented message');
+      }
       const type = frame.opcode === Opcode.Text ? 'text' : 'binary';
       message = { type, fragments: [], length: 0, utf8: type === 'text' ? new Utf8Validator() : null };
       this.current = message;

@@ -3,8 +3,8 @@
  *
  * A server must not wait forever on a peer. Four deadlines protect it:
  *
- * - the **handshake timeout**: from TCP accept to a complete request head. Bytes trickling in do not
- *   extend it, or a client sending one byte a second (slowloris) would hold the socket forever;
+ * - the **handshake timeout**: from TCP accept to the 101 that ends the opening handshake. Bytes
+ *   trickling in do not extend it, or a client sending one byte a second (slowloris) would hold the socket forever;
  * - the **ping interval**: after that much silence from an open connection, the server sends a ping
  *   (§5.5.2) to learn whether anyone is still there;
  * - the **pong timeout**: if nothing at all (a pong, or any other bytes) arrives that long after the
@@ -32,7 +32,7 @@
 
 /** The four limits, in milliseconds. `Infinity` turns one off. */
 export interface Timeouts {
-  /** Most time from TCP accept to a complete request head. */
+  /** Most time from TCP accept to the 101 that opens the connection. */
   readonly handshakeTimeout: number;
   /** Silence from an open connection after which the server pings. */
   readonly pingInterval: number;
@@ -159,7 +159,7 @@ export class Watchdog {
         this.since = now;
         return { action: 'ping' };
       case 'handshake':
-        return this.drop(`no complete request head within ${this.timeouts.handshakeTimeout} ms`);
+        return this.drop(`no WebSocket handshake within ${this.timeouts.handshakeTimeout} ms`);
       case 'awaiting-pong':
         return this.drop(`no pong within ${this.timeouts.pongTimeout} ms of a ping`);
       case 'closing':
