@@ -51,7 +51,8 @@ export class Connection {
   private state: ReadyState = ReadyState.CONNECTING;
   /** One queue for the whole connection: the head parser and the frame decoder read the same bytes. */
   private readonly queue = new ByteQueue();
-  private readonly headParser: RequestHeadParser;
+  /** Needed only until the head is parsed; then released, with its memory. */
+  private headParser: RequestHeadParser | null;
   private readonly messages: MessageAssembler;
   private readonly maxMessageLength: number;
   private closeSent = false;
@@ -150,8 +151,9 @@ export class Connection {
   /** 1. Wait for the whole head. 2. Decide. 3. Answer 101 and open, or hand a plain request over. */
   private readHandshake(): void {
     if (this.requestPending) return;
-    const head = this.headParser.parse(this.queue);
+    const head = this.headParser!.parse(this.queue);
     if (head === null) return;
+    this.headParser = null;
     const decision = decideHandshake(head, { protocols: this.options.protocols ?? [] });
     if (decision.kind === 'http') {
       this.requestPending = true;
