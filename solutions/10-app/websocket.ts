@@ -62,8 +62,6 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
   readonly url: string;
   /** The subprotocol chosen in the handshake, `''` for none (as in the browser). */
   readonly protocol: string;
-  /** The client's opening handshake request. */
-  readonly request: RequestHead;
   /** Settles with the close event's values once the TCP connection is gone. */
   readonly closed: Promise<CloseEventInfo>;
 
@@ -77,7 +75,6 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
     this.path = opened.path;
     this.url = opened.head.target;
     this.protocol = opened.protocol ?? '';
-    this.request = opened.head;
     this.closed = new Promise((resolve) => {
       this.resolveClosed = resolve;
     });
