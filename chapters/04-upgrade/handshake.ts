@@ -46,6 +46,21 @@ export interface HttpResponse {
   readonly body?: string | Uint8Array;
 }
 
+/** Reason phrases of the statuses this server sends (RFC 9110 §15). */
+export const REASON_PHRASES: Readonly<Record<number, string>> = {
+  101: 'Switching Protocols',
+  200: 'OK',
+  204: 'No Content',
+  400: 'Bad Request',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  426: 'Upgrade Required',
+  431: 'Request Header Fields Too Large',
+  500: 'Internal Server Error',
+  501: 'Not Implemented',
+  503: 'Service Unavailable',
+};
+
 /**
  * Checks a request head against RFC 6455 §4.2.1: GET, HTTP/1.1, Host, `Upgrade` containing the
  * `websocket` token, a `Connection` list containing `upgrade`, exactly one valid

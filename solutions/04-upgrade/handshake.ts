@@ -45,6 +45,21 @@ export interface HttpResponse {
   readonly body?: string | Uint8Array;
 }
 
+/** Reason phrases of the statuses this server sends (RFC 9110 §15). */
+export const REASON_PHRASES: Readonly<Record<number, string>> = {
+  101: 'Switching Protocols',
+  200: 'OK',
+  204: 'No Content',
+  400: 'Bad Request',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  426: 'Upgrade Required',
+  431: 'Request Header Fields Too Large',
+  500: 'Internal Server Error',
+  501: 'Not Implemented',
+  503: 'Service Unavailable',
+};
+
 /**
  * Checks a request head against RFC 6455 §4.2.1: GET, HTTP/1.1, Host, `Upgrade` containing the
  * `websocket` token, a `Connection` list containing `upgrade`, exactly one valid
@@ -134,7 +149,7 @@ export function formatResponse(response: HttpResponse): Uint8Array {
   const { status } = response;
   const body = typeof response.body === 'string' ? textEncoder.encode(response.body) : (response.body ?? new Uint8Array(0));
   // 1. The status line: RFC 9112 §4, the reason phrase may be empty but its space may not.
-  let head = `HTTP/1.1 ${status} ${REASONS[status] ?? ''}\r\n`;
+  let head = `HTTP/1.1 ${status} ${REASON_PHRASES[status] ?? ''}\r\n`;
   // 2. The fields. A value with CR or LF would let a caller inject header lines: refuse it.
   const fields = Object.entries(response.headers ?? {});
   for (const [name, value] of fields) {
@@ -159,20 +174,6 @@ export function formatResponse(response: HttpResponse): Uint8Array {
 
 const textEncoder = new TextEncoder();
 
-/** Reason phrases of the statuses this server sends (RFC 9110 §15). */
-const REASONS: Readonly<Record<number, string>> = {
-  101: 'Switching Protocols',
-  200: 'OK',
-  204: 'No Content',
-  400: 'Bad Request',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  426: 'Upgrade Required',
-  431: 'Request Header Fields Too Large',
-  500: 'Internal Server Error',
-  501: 'Not Implemented',
-  503: 'Service Unavailable',
-};
 
 /** Whether a comma-split list holds `token`, compared case-insensitively (RFC 9110 §7.8, §7.6.1). */
 function hasToken(list: readonly string[], token: string): boolean {

@@ -3,6 +3,7 @@
  * is deliberately crude; the chapter replaces it.
  */
 import type { HttpResponse } from '../04-upgrade/handshake.ts';
+import { REASON_PHRASES } from '../04-upgrade/handshake.ts';
 import type { Frame } from '../05-frames/frame.ts';
 import { Opcode } from '../05-frames/frame.ts';
 import type { Message } from '../07-messages/assembler.ts';
@@ -17,18 +18,6 @@ export function singleFrameMessage(frame: Frame): Message {
     : { type: 'binary', data: frame.payload };
 }
 
-/** Reason phrases the stand-in knows (RFC 9110 §15); chapter 04's formatResponse has its own. */
-const REASONS: Readonly<Record<number, string>> = {
-  200: 'OK',
-  400: 'Bad Request',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  426: 'Upgrade Required',
-  431: 'Request Header Fields Too Large',
-  500: 'Internal Server Error',
-  501: 'Not Implemented',
-};
-
 /** Until chapter 04: a minimal HTTP/1.1 response, its headers kept, with a text body. */
 export function plainTextResponse(response: HttpResponse): Uint8Array {
   const body = typeof response.body === 'string' ? new TextEncoder().encode(response.body) : (response.body ?? new Uint8Array(0));
@@ -38,7 +27,7 @@ export function plainTextResponse(response: HttpResponse): Uint8Array {
     ...response.headers,
     'Content-Length': String(body.length),
   };
-  const lines = [`HTTP/1.1 ${response.status} ${REASONS[response.status] ?? 'Status'}`];
+  const lines = [`HTTP/1.1 ${response.status} ${REASON_PHRASES[response.status] ?? 'Status'}`];
   for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`);
   const head = new TextEncoder().encode(`${lines.join('\r\n')}\r\n\r\n`);
   const bytes = new Uint8Array(head.length + body.length);
