@@ -202,17 +202,7 @@ export interface WireFrame {
  * check the length encoding. Waits (bounded) until the whole frame is buffered.
  */
 export async function readWireFrame(client: RawClient, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<WireFrame> {
-  const deadline = Date.now() + timeoutMs;
-  while (frameSize(client.unread) < 0 && !client.closedByPeer && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-  const raw = client.unread.slice(0, 14);
-  const frame = await client.readFrame(Math.max(1, deadline - Date.now()));
-  return { frame, header: raw.subarray(0, Math.min(raw.length, headerSize(raw))) };
+  const frame = await client.readFrame(timeoutMs);
+  return { frame, header: frame.header };
 }
 
-function headerSize(bytes: Uint8Array): number {
-  if (bytes.length < 2) return bytes.length;
-  const length7 = bytes[1]! & 0x7f;
-  return 2 + (length7 === 126 ? 2 : length7 === 127 ? 8 : 0) + ((bytes[1]! & 0x80) !== 0 ? 4 : 0);
-}

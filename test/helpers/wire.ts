@@ -307,6 +307,8 @@ export interface HttpResponseRead {
 }
 
 export interface FrameRead {
+  /** The frame's header bytes as they came on the wire. */
+  header: Uint8Array;
   fin: boolean;
   rsv1: boolean;
   rsv2: boolean;
@@ -508,8 +510,10 @@ export class RawClient {
       const parsed = parseFrame(this.received.subarray(this.cursor));
       return 'partial' in parsed ? undefined : parsed;
     });
+    const header = this.received.slice(this.cursor, this.cursor + frame.headerLength);
     this.cursor += frame.headerLength + frame.payloadLength;
     const read: FrameRead = {
+      header,
       fin: frame.fin,
       rsv1: frame.rsv1,
       rsv2: frame.rsv2,
