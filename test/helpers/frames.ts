@@ -177,19 +177,6 @@ export function differenceText(actual: Uint8Array, expected: Uint8Array): string
   );
 }
 
-/** How many bytes the frame at the start of `bytes` takes, or -1 while it is incomplete. */
-export function frameSize(bytes: Uint8Array): number {
-  if (bytes.length < 2) return -1;
-  const length7 = bytes[1]! & 0x7f;
-  const extended = length7 === 126 ? 2 : length7 === 127 ? 8 : 0;
-  const headerLength = 2 + extended + ((bytes[1]! & 0x80) !== 0 ? 4 : 0);
-  if (bytes.length < headerLength) return -1;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const payloadLength =
-    length7 === 126 ? view.getUint16(2) : length7 === 127 ? view.getUint32(2) * 2 ** 32 + view.getUint32(6) : length7;
-  return bytes.length < headerLength + payloadLength ? -1 : headerLength + payloadLength;
-}
-
 /** A frame as the server sent it: the parsed frame and its header bytes exactly as on the wire. */
 export interface WireFrame {
   frame: FrameRead;
@@ -199,7 +186,7 @@ export interface WireFrame {
 
 /**
  * Reads the next frame like `client.readFrame()`, and also returns its header bytes as sent, to
- * check the length encoding. Waits (bounded) until the whole frame is buffered.
+ * check the length encoding. Waits (bounded) until the whole frame has arrived.
  */
 export async function readWireFrame(client: RawClient, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<WireFrame> {
   const frame = await client.readFrame(timeoutMs);
