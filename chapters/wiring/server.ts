@@ -2,8 +2,9 @@
  * The socket glue: the only place where a Connection meets a real socket.
  *
  * Chapter 01's listener accepts sockets; for each one this module builds a sans-I/O
- * {@link Connection} and a sink that writes its output to the socket (header and payload corked
- * into one TCP segment), closes the socket when told, and hands the events to the application as a
+ * {@link Connection} and a sink that writes its output to the socket (a small frame as one joined
+ * buffer, a large one as header and payload in one writev, every answer to one chunk corked into one
+ * system call), closes the socket when told, and hands the events to the application as a
  * {@link SocketConnection}: the connection plus what only the socket knows (`bufferedAmount`,
  * `destroy()`).
  *
