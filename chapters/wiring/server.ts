@@ -14,8 +14,8 @@
  * 2. a message handler that returns a promise keeps the message's bytes "pending" until it
  *    settles; above `maxPendingBytes` the socket stops reading (`socket.pause()`) and resumes below
  *    half of it;
- * 3. before a message is queued for a client, {@link slowConsumerAction} looks at the bytes already
- *    queued for it (`maxBufferedAmount`): send, skip, or close with 1008.
+ * 3. before a message is queued for a client, `slowConsumerAction` (in socket-connection.ts) looks
+ *    at the bytes already queued for it (`maxBufferedAmount`): send, skip, or close with 1008.
  *
  * Until chapter 09 is written, its stand-ins write plainly and never pause (one notice says so).
  */
@@ -23,22 +23,20 @@ import type * as net from 'node:net';
 import type { ConnectionHandler } from '../01-tcp-listener/listener.ts';
 import { listen } from '../01-tcp-listener/listener.ts';
 import type { HttpResponse } from '../04-upgrade/handshake.ts';
-import { ReadyState } from '../06-closing/closing-handshake.ts';
 import type { Message } from '../07-messages/assembler.ts';
-import type { FlowLimits, SendDecision } from '../09-backpressure/flow-control.ts';
-import { FlowControl, slowConsumerAction, withDefaultFlowLimits } from '../09-backpressure/flow-control.ts';
+import type { FlowLimits } from '../09-backpressure/flow-control.ts';
+import { FlowControl, withDefaultFlowLimits } from '../09-backpressure/flow-control.ts';
 import { CloseCode } from './close-code.ts';
 import type { ConnectionEvent, ConnectionOptions, ConnectionSink } from './connection.ts';
 import { Connection } from './connection.ts';
 import { withStandIn } from './layers.ts';
+import type { Link } from './socket-connection.ts';
+import { SocketConnection } from './socket-connection.ts';
+export type { ByteTap, Direction } from './socket-connection.ts';
+export { SocketConnection } from './socket-connection.ts';
 import type { TimeoutOptions } from './timeouts.ts';
 import { startTimers } from './timeouts.ts';
 
-/** Which way bytes went: `in` from the client, `out` to it. */
-export type Direction = 'in' | 'out';
-
-/** Sees every chunk a connection reads or writes, as is (the demo's frame log): read, never modify. */
-export type ByteTap = (direction: Direction, bytes: Uint8Array) => void;
 
 /**
  * The application: told every event of every connection. For a `message` it may return a promise:
@@ -86,71 +84,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   return { port: listener.port, host: listener.host, close: () => listener.close() };
 }
 
-/** What the glue keeps for one socket, shared by its sink and its connection. */
-interface Link {
-  readonly socket: net.Socket;
-  readonly limits: FlowLimits;
-  readonly flow: FlowControl;
-  /** The byte observer, if any. */
-  tap: ByteTap | null;
-}
 
-let lastConnectionId = 0;
-
-/**
- * A {@link Connection} bound to a socket: what the application gets. It adds what only the socket
- * knows (`bufferedAmount`, `destroy()`), and its `send` applies chapter 09's slow-consumer policy.
- */
-export class SocketConnection extends Connection {
-  /** A number unique within this process, for logs. */
-  readonly id = ++lastConnectionId;
-
-  constructor(
-    private readonly link: Link,
-    sink: ConnectionSink,
-    options: ConnectionOptions,
-  ) {
-    super(sink, options);
-  }
-
-  /** Bytes written to the socket and not yet handed to the kernel (`socket.writableLength`). */
-  get bufferedAmount(): number {
-    return this.link.socket.writableLength;
-  }
-
-  /** Bytes of received messages whose handler has not settled yet (chapter 09). */
-  get pendingBytes(): number {
-    return this.link.flow.pendingBytes;
-  }
-
-  /**
-   * Sends a text (string) or binary message if the connection is OPEN and the slow-consumer policy
-   * lets it through (chapter 09): past `maxBufferedAmount` queued, the message is skipped or the
-   * connection is closed with 1008. False when the message was not queued.
-   */
-  override send(data: string | Uint8Array): boolean {
-    if (this.readyState !== ReadyState.OPEN) return false;
-    const length = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
-    const decision = withStandIn(
-      () => slowConsumerAction(this.link.socket.writableLength, length, this.link.limits),
-      (): SendDecision => 'send',
-      MEANWHILE_NO_LIMIT,
-    );
-    if (decision === 'close') this.close(CloseCode.PolicyViolation, 'slow consumer: too much data queued');
-    if (decision !== 'send') return false;
-    return super.send(data);
-  }
-
-  /** Drops the TCP connection now, without a closing handshake. */
-  destroy(): void {
-    this.link.socket.destroy();
-  }
-
-  /** Observes every chunk read or written from now on (the demo's frame log); `null` stops. */
-  observe(tap: ByteTap | null): void {
-    this.link.tap = tap;
-  }
-}
 
 function attach(socket: net.Socket, options: ServerOptions, limits: FlowLimits, app: App): ConnectionHandler {
   socket.setNoDelay(true);
@@ -255,7 +189,6 @@ function byteLength(chunks: readonly Uint8Array[]): number {
 
 const MEANWHILE_NO_PAUSE =
   'reading never pauses: a client that sends faster than the application (or its own reads) keeps up grows the server without bound';
-const MEANWHILE_NO_LIMIT = 'every message is queued for a client, however far behind it is';
 
 function isPromiseLike(value: unknown): value is PromiseLike<void> {
   return typeof value === 'object' && value !== null && typeof (value as PromiseLike<void>).then === 'function';
