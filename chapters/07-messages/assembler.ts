@@ -12,12 +12,13 @@
  *  80 02 6c 6f      continuation, FIN "lo"   → { type: 'text', data: 'Hello' }
  * ```
  *
- * Fragments are kept as a list and joined once, when the final one arrives: appending each fragment
- * to a growing buffer would copy the message over and over (O(n²) for n fragments). Text is decoded
- * once at the end too; the validator has already proven it well-formed.
+ * Fragments are kept in a ByteQueue (chapter 02) and joined once, when the final one arrives:
+ * appending each fragment to a growing buffer would copy the message over and over (O(n²) for n
+ * fragments). Text is decoded once at the end too; the validator has already proven it well-formed.
  */
 import { ProtocolError } from '../wiring/errors.ts';
 import { CloseCode } from '../wiring/close-code.ts';
+import { ByteQueue } from '../02-http-head/byte-queue.ts';
 import type { Frame } from '../05-frames/frame.ts';
 import { Opcode } from '../05-frames/frame.ts';
 import { Utf8Validator } from './utf8.ts';

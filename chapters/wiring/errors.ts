@@ -38,6 +38,9 @@ export class ProtocolError extends Error {
 /** Thrown by a starter's TODO: names the chapter, the file and what to implement. */
 export class NotImplementedError extends Error {
   override name = 'NotImplementedError';
+  /** The two-digit chapter number, e.g. `03`, read from the file's folder. */
+  readonly chapter: string;
+
   constructor(
     /** The starter file, e.g. `chapters/03-accept-key/accept-key.ts`. */
     readonly file: string,
@@ -46,11 +49,7 @@ export class NotImplementedError extends Error {
   ) {
     const chapter = /(\d\d)-[\w-]+/.exec(file)?.[1] ?? '??';
     super(`Chapter ${chapter}: implement ${task} (${file})`);
-  }
-
-  /** The two-digit chapter number, e.g. `03`. */
-  get chapter(): string {
-    return /(\d\d)-[\w-]+/.exec(this.file)?.[1] ?? '??';
+    this.chapter = chapter;
   }
 }
 

@@ -10,11 +10,11 @@
  */
 import { NotImplementedError } from './errors.ts';
 
-/** Notices already given, so each missing chapter is reported once per process. */
+/** Notices already given, so each missing function is reported once per process. */
 const reported = new Set<string>();
 
-/** Where notices about missing chapters go (the server sets this to its logger). */
-export let reportMissing: (notice: string) => void = (notice) => console.warn(notice);
+/** Where notices about missing chapters go (`npm run serve` sets its own). */
+let reportMissing: (notice: string) => void = (notice) => console.warn(notice);
 
 export function setMissingReporter(reporter: (notice: string) => void): void {
   reportMissing = reporter;

@@ -114,12 +114,13 @@ export class ByteQueue {
   private drop(n: number): void {
     this.size -= n;
     let left = n + this.offset;
-    while (left > 0) {
-      const chunk = this.chunks[0]!;
-      if (left < chunk.length) break;
-      left -= chunk.length;
-      this.chunks.shift();
+    let spent = 0;
+    while (spent < this.chunks.length && left >= this.chunks[spent]!.length) {
+      left -= this.chunks[spent]!.length;
+      spent++;
     }
+    // One splice, not a shift per chunk: consuming k chunks at once stays O(k).
+    this.chunks.splice(0, spent);
     this.offset = left;
   }
   // @end

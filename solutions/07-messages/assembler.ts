@@ -12,12 +12,13 @@
  *  80 02 6c 6f      continuation, FIN "lo"   → { type: 'text', data: 'Hello' }
  * ```
  *
- * Fragments are kept as a list and joined once, when the final one arrives: appending each fragment
- * to a growing buffer would copy the message over and over (O(n²) for n fragments). Text is decoded
- * once at the end too; the validator has already proven it well-formed.
+ * Fragments are kept in a ByteQueue (chapter 02) and joined once, when the final one arrives:
+ * appending each fragment to a growing buffer would copy the message over and over (O(n²) for n
+ * fragments). Text is decoded once at the end too; the validator has already proven it well-formed.
  */
 import { ProtocolError } from '../wiring/errors.ts';
 import { CloseCode } from '../wiring/close-code.ts';
+import { ByteQueue } from '../02-http-head/byte-queue.ts';
 import type { Frame } from '../05-frames/frame.ts';
 import { Opcode } from '../05-frames/frame.ts';
 import { Utf8Validator } from './utf8.ts';
@@ -45,8 +46,7 @@ const textDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
 /** The message being assembled: its type, its fragments so far, and (for text) the validator. */
 interface MessageInProgress {
   readonly type: 'text' | 'binary';
-  readonly fragments: Uint8Array[];
-  length: number;
+  readonly fragments: ByteQueue;
   readonly utf8: Utf8Validator | null;
 }
 // @end
@@ -78,7 +78,7 @@ export class MessageAssembler {
         throw new ProtocolError('new data frame inside an unfinished fragmented message');
       }
       const type = frame.opcode === Opcode.Text ? 'text' : 'binary';
-      message = { type, fragments: [], length: 0, utf8: type === 'text' ? new Utf8Validator() : null };
+      message = { type, fragments: new ByteQueue(), utf8: type === 'text' ? new Utf8Validator() : null };
       this.current = message;
     } else {
       throw new Error(`the assembler takes data frames only, not opcode ${frame.opcode}`);
@@ -86,8 +86,7 @@ export class MessageAssembler {
 
     // 2. The limit is on the whole message: check it now that this fragment's length is known.
     const max = this.options.maxMessageLength ?? DEFAULT_MAX_MESSAGE_LENGTH;
-    message.length += frame.payload.length;
-    if (message.length > max) {
+    if (message.fragments.length + frame.payload.length > max) {
       this.current = null;
       throw new ProtocolError(`message of more than ${max} bytes`, CloseCode.MessageTooBig);
     }
@@ -105,7 +104,7 @@ export class MessageAssembler {
     if (message.utf8 !== null && !message.utf8.end()) {
       throw new ProtocolError('text message ends inside a UTF-8 sequence', CloseCode.InvalidPayload);
     }
-    const data = join(message.fragments, message.length);
+    const data = message.fragments.consume(message.fragments.length);
     return message.type === 'text' ? { type: 'text', data: textDecoder.decode(data) } : { type: 'binary', data };
     // @end
   }
@@ -117,17 +116,3 @@ export class MessageAssembler {
     // @end
   }
 }
-// @remove
-
-/** The fragments as one array, copied once; a single fragment is returned as it is. */
-function join(fragments: readonly Uint8Array[], length: number): Uint8Array {
-  if (fragments.length === 1) return fragments[0]!;
-  const joined = new Uint8Array(length);
-  let offset = 0;
-  for (const fragment of fragments) {
-    joined.set(fragment, offset);
-    offset += fragment.length;
-  }
-  return joined;
-}
-// @end

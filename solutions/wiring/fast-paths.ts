@@ -6,10 +6,7 @@ import { applyMask } from '../05-frames/mask.ts';
 import { applyMaskWords } from '../11-performance/mask-words.ts';
 import { NotImplementedError } from './errors.ts';
 
-/**
- * Unmasking a word at a time (chapter 11) once it is written, chapter 05's byte loop until then.
- * Chosen once per process and silently: chapter 11 is an optimisation, nothing is missing without it.
- */
+/** Unmasking a word at a time (chapter 11) once it is written, chapter 05's byte loop until then. */
 export const unmask = chooseUnmask();
 
 function chooseUnmask(): (data: Uint8Array, maskingKey: Uint8Array) => void {

@@ -2,38 +2,16 @@
  * Interoperability: undici's `WebSocket` (the WHATWG client Node's own global WebSocket is built
  * on) against the reference server.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WebSocket, ping } from 'undici';
-import type { WebSocket as ServerSocket } from '@impl/10-app/websocket.ts';
-import type { WebSocketServer } from '@impl/10-app/websocket-server.ts';
-import { createWebSocketServer } from '@impl/10-app/websocket-server.ts';
-import type { RunningServer } from '@impl/wiring/serve.ts';
 import { serve } from '@impl/wiring/serve.ts';
-
-const cleanups: (() => Promise<void> | void)[] = [];
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function demo(): Promise<RunningServer> {
-  const server = await serve({ port: 0, host: '127.0.0.1' });
-  cleanups.push(() => server.close());
-  return server;
-}
-
-async function appServer(onConnection: (socket: ServerSocket) => void): Promise<WebSocketServer> {
-  const server = await createWebSocketServer({ port: 0, host: '127.0.0.1' });
-  server.on('connection', onConnection);
-  cleanups.push(() => server.close({ timeout: 200 }));
-  return server;
-}
+import { afterThisTest, appServer, demo } from './servers.ts';
 
 function open(url: string, protocols?: string[]): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
     const client = new WebSocket(url, protocols);
     client.binaryType = 'arraybuffer';
-    cleanups.push(() => {
+    afterThisTest(() => {
       if (client.readyState === WebSocket.OPEN) client.close();
     });
     client.addEventListener('open', () => resolve(client), { once: true });

@@ -2,38 +2,16 @@
  * Interoperability: the `ws` package's client against the reference server (the demo server of
  * `npm run serve`, and a WebSocketServer for application close codes and server pings).
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { WebSocket as ServerSocket } from '@impl/10-app/websocket.ts';
-import type { WebSocketServer } from '@impl/10-app/websocket-server.ts';
-import { createWebSocketServer } from '@impl/10-app/websocket-server.ts';
-import type { RunningServer } from '@impl/wiring/serve.ts';
 import { serve } from '@impl/wiring/serve.ts';
-
-const cleanups: (() => Promise<void> | void)[] = [];
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function demo(): Promise<RunningServer> {
-  const server = await serve({ port: 0, host: '127.0.0.1' });
-  cleanups.push(() => server.close());
-  return server;
-}
-
-async function appServer(onConnection: (socket: ServerSocket) => void): Promise<WebSocketServer> {
-  const server = await createWebSocketServer({ port: 0, host: '127.0.0.1' });
-  server.on('connection', onConnection);
-  cleanups.push(() => server.close({ timeout: 200 }));
-  return server;
-}
+import { afterThisTest, appServer, demo } from './servers.ts';
 
 /** A `ws` client, open; closed after the test. */
 function open(url: string, protocols?: string[]): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
     const client = new WebSocket(url, protocols);
-    cleanups.push(() => client.terminate());
+    afterThisTest(() => client.terminate());
     client.once('open', () => resolve(client));
     client.once('error', reject);
   });

@@ -32,8 +32,8 @@ const root = path.resolve(here, '../..');
 interface ServerSpec {
   readonly id: string;
   readonly label: string;
-  readonly script: string;
-  readonly args: readonly string[];
+  /** The module to compile, relative to the repository root. */
+  readonly entry: string;
   readonly env: Readonly<Record<string, string>>;
   readonly path: string;
   /** The ceiling replies with zeros of the right size: its echo is not checked. */
@@ -45,8 +45,7 @@ function servers(impl: string): ServerSpec[] {
     {
       id: 'reference',
       label: impl === 'chapters' ? 'chapters (yours)' : 'reference',
-      script: `${impl}/wiring/serve.ts`,
-      args: [],
+      entry: `${impl}/wiring/serve.ts`,
       env: {},
       path: '/echo',
       echoes: true,
@@ -54,8 +53,7 @@ function servers(impl: string): ServerSpec[] {
     {
       id: 'ws-js',
       label: 'ws (pure JS)',
-      script: 'server-ws.ts',
-      args: [],
+      entry: 'tools/bench/server-ws.ts',
       env: { WS_NO_BUFFER_UTIL: '1', WS_NO_UTF_8_VALIDATE: '1' },
       path: '/echo',
       echoes: true,
@@ -63,8 +61,7 @@ function servers(impl: string): ServerSpec[] {
     {
       id: 'ws-native',
       label: 'ws + bufferutil',
-      script: 'server-ws.ts',
-      args: [],
+      entry: 'tools/bench/server-ws.ts',
       env: {},
       path: '/echo',
       echoes: true,
@@ -72,8 +69,7 @@ function servers(impl: string): ServerSpec[] {
     {
       id: 'ceiling',
       label: 'ceiling (raw TCP)',
-      script: 'server-ceiling.ts',
-      args: [],
+      entry: 'tools/bench/server-ceiling.ts',
       env: {},
       path: '/echo',
       echoes: false,
@@ -182,18 +178,18 @@ function compileServer(server: ServerSpec): string {
   };
   if (server.id === 'reference') {
     // The workbook's server: serve() from the chosen tree, printing its port like the others.
-    const serve = JSON.stringify(path.join(root, server.script));
+    const serve = JSON.stringify(path.join(root, server.entry));
     const contents = `import { serve } from ${serve};\nconst server = await serve({ port: 0 });\nconsole.log(server.port);\n`;
     esbuild.buildSync({ ...options, stdin: { contents, resolveDir: root, loader: 'ts', sourcefile: 'server-reference.ts' } });
   } else {
-    esbuild.buildSync({ ...options, entryPoints: [path.join(here, server.script)] });
+    esbuild.buildSync({ ...options, entryPoints: [path.join(root, server.entry)] });
   }
   return outfile;
 }
 
 function startServer(server: ServerSpec, compiled: string): Promise<RunningServerProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [compiled, ...server.args], {
+    const child = spawn(process.execPath, [compiled], {
       cwd: root,
       env: { ...process.env, ...server.env },
       stdio: ['ignore', 'pipe', 'pipe'],

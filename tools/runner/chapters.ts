@@ -72,6 +72,13 @@ export function isChapterTest(chapter: Chapter, relativeFile: string): boolean {
   return file === `test/${chapter.slug}.test.ts` || (file.startsWith(`test/${chapter.slug}/`) && file.endsWith('.test.ts'));
 }
 
+/** The chapter's test files, relative to the root (`test/…`), sorted. */
+export function chapterTests(root: string, chapter: Chapter): string[] {
+  return listTsFiles(path.join(root, 'test'))
+    .map((file) => `test/${file}`)
+    .filter((file) => isChapterTest(chapter, file));
+}
+
 /** The chapter a test file belongs to, if any. */
 export function chapterOfTest(chapters: readonly Chapter[], relativeFile: string): Chapter | undefined {
   return chapters.find((chapter) => isChapterTest(chapter, relativeFile));
