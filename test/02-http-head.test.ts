@@ -7,7 +7,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { ByteQueue } from '@impl/02-http-head/byte-queue.ts';
 import type { HeadLimits, RequestHead } from '@impl/02-http-head/request-head.ts';
 import { RequestHeadParser, defaultHeadLimits, headerList, headerValue } from '@impl/02-http-head/request-head.ts';
-import { HttpError, NotImplementedError } from '@impl/wiring/errors.ts';
+import { HttpError, NotImplementedError } from '../core/errors.ts';
 import { closeTestServers, startTestServer } from './helpers/server.ts';
 import { RawClient, escaped, hex, upgradeRequest } from './helpers/wire.ts';
 

@@ -1,5 +1,5 @@
 /**
- * Chapter 04: the 101 response and the refusals (RFC 6455 §4.2, §4.4; RFC 9110 §7.8, §15).
+ * Chapter 04: the 101 response and the refusals (RFC 6455 §4.2; RFC 9110 §7.8, §15).
  * First the layer's functions on their own, then the running server over raw TCP and with the `ws`
  * package's client. Nothing here needs chapter 05: no frame is sent or expected.
  */
@@ -14,7 +14,7 @@ import {
   formatResponse,
   refusalResponse,
 } from '@impl/04-upgrade/handshake.ts';
-import { HttpError } from '@impl/wiring/errors.ts';
+import { HttpError } from '../core/errors.ts';
 import { closeTestServers, startTestServer } from './helpers/server.ts';
 import { RawClient, SAMPLE_ACCEPT, escaped, upgradeRequest } from './helpers/wire.ts';
 
@@ -89,7 +89,7 @@ describe('RFC 6455 §4.2.1: reading the client\'s handshake (decideHandshake)', 
     const decision = accepted(head, ['chat']);
     expect(
       decision,
-      `request: ${show(head)}\nserver protocols: ["chat"]\nRFC 6455 §4.2.2 item 5.4: the accept value of the key, and ONE subprotocol, chosen from the client's offer among those the server speaks`,
+      `request: ${show(head)}\nserver protocols: ["chat"]\nRFC 6455 §4.2.2 step 5.4: the accept value of the key; step 4 (/subprotocol/) and 5.5: ONE subprotocol, chosen from the client's offer among those the server speaks`,
     ).toEqual({ kind: 'websocket', path: '/chat', accept: SEED_ACCEPT, protocol: 'chat' });
   });
 
@@ -134,7 +134,7 @@ describe('RFC 6455 §4.2.1: reading the client\'s handshake (decideHandshake)', 
 
   test.each([
     [405, 'a POST upgrade (RFC 6455 §4.1 item 2: the handshake is a GET)', makeHead(VALID, 'POST')],
-    [400, 'HTTP/1.0 (RFC 6455 §4.1 item 2: HTTP/1.1 or later)', makeHead(VALID, 'GET', '/chat', 'HTTP/1.0')],
+    [400, 'HTTP/1.0 (RFC 6455 §4.2.1 item 1: HTTP/1.1 or higher; RFC 9110 §7.8: Upgrade in HTTP/1.0 is ignored)', makeHead(VALID, 'GET', '/chat', 'HTTP/1.0')],
     [400, 'no Host (RFC 6455 §4.2.1 item 2, RFC 9112 §3.2)', makeHead(withField('Host', null))],
     [400, 'two Host fields (RFC 9112 §3.2)', makeHead([...VALID, ['Host', 'other.example']])],
     [400, 'Connection without upgrade (RFC 6455 §4.2.1 item 4)', makeHead(withField('Connection', 'keep-alive'))],
@@ -143,8 +143,8 @@ describe('RFC 6455 §4.2.1: reading the client\'s handshake (decideHandshake)', 
     [400, 'no Sec-WebSocket-Key (RFC 6455 §4.2.1 item 5)', makeHead(withField('Sec-WebSocket-Key', null))],
     [400, 'a key of 15 bytes (RFC 6455 §4.1 item 7)', makeHead(withField('Sec-WebSocket-Key', 'AAAAAAAAAAAAAAAAAAAA'))],
     [400, 'two Sec-WebSocket-Key fields', makeHead([...VALID, ['Sec-WebSocket-Key', 'dGhlIHNhbXBsZSBub25jZQ==']])],
-    [426, 'no Sec-WebSocket-Version (RFC 6455 §4.2.1 item 6, §4.4)', makeHead(withField('Sec-WebSocket-Version', null))],
-    [426, 'Sec-WebSocket-Version: 8 (RFC 6455 §4.4)', makeHead(withField('Sec-WebSocket-Version', '8'))],
+    [426, 'no Sec-WebSocket-Version (RFC 6455 §4.2.1 item 6, §4.2.2 step 4 /version/)', makeHead(withField('Sec-WebSocket-Version', null))],
+    [426, 'Sec-WebSocket-Version: 8 (RFC 6455 §4.2.2 step 4 /version/)', makeHead(withField('Sec-WebSocket-Version', '8'))],
     [426, 'Sec-WebSocket-Version: 13.0 (the version is the text "13", not a number that equals 13)', makeHead(withField('Sec-WebSocket-Version', '13.0'))],
     [405, 'a "get" in lower case (RFC 9110 §9.1: methods are case-sensitive, so it is not GET)', makeHead(VALID, 'get')],
   ])('refuses with %i: %s', (status, why, head) => {
@@ -156,10 +156,10 @@ describe('RFC 6455 §4.2.1: reading the client\'s handshake (decideHandshake)', 
     expect(error.headers['Allow'] ?? error.headers['allow']).toBe('GET');
   });
 
-  test('426 says Sec-WebSocket-Version: 13 (RFC 6455 §4.4)', () => {
+  test('426 says Sec-WebSocket-Version: 13 (RFC 6455 §4.2.2 step 4 /version/, §4.4)', () => {
     const error = refused(makeHead(withField('Sec-WebSocket-Version', '12')), 426, 'version 12');
     const version = Object.entries(error.headers).find(([n]) => n.toLowerCase() === 'sec-websocket-version')?.[1];
-    expect(version, 'RFC 6455 §4.4: the 426 lists the versions this server speaks, in Sec-WebSocket-Version').toBe(WEBSOCKET_VERSION);
+    expect(version, 'RFC 6455 §4.2.2 step 4 (/version/): the 426 lists the versions this server speaks, in Sec-WebSocket-Version (§4.4 shows that list)').toBe(WEBSOCKET_VERSION);
     expect(WEBSOCKET_VERSION).toBe('13');
   });
 
@@ -179,7 +179,7 @@ describe('RFC 6455 §4.2.1: reading the client\'s handshake (decideHandshake)', 
   });
 });
 
-describe('RFC 6455 §4.2.2 item 5.4: choosing a subprotocol', () => {
+describe('RFC 6455 §4.2.2 step 4 (/subprotocol/), sent by step 5.5: choosing a subprotocol', () => {
   const offer = (value: string | null): RequestHead =>
     makeHead(value === null ? VALID : [...VALID, ['Sec-WebSocket-Protocol', value]]);
 
@@ -248,7 +248,7 @@ describe('RFC 6455 §4.2.2 item 5: the 101 response (acceptResponse, formatRespo
   });
 });
 
-describe('RFC 6455 §4.2.1, §4.4: refusals (refusalResponse)', () => {
+describe('RFC 6455 §4.2.1, §4.2.2 step 4: refusals (refusalResponse)', () => {
   test('the status, the error\'s headers, and a short text body saying why', () => {
     const response = refusalResponse(new HttpError(426, 'unsupported Sec-WebSocket-Version 8', { 'Sec-WebSocket-Version': '13' }));
     expect(response.status).toBe(426);
@@ -321,8 +321,8 @@ describe('on the wire: the running server (protocols: chat)', () => {
 
   test.each([
     [405, 'a POST upgrade (RFC 6455 §4.2.1)', upgradeRequest({ method: 'POST' }), { allow: 'GET' }],
-    [426, 'Sec-WebSocket-Version: 8 (RFC 6455 §4.4)', upgradeRequest({ version: '8' }), { 'sec-websocket-version': '13', upgrade: 'websocket' }],
-    [426, 'no Sec-WebSocket-Version (RFC 6455 §4.4)', upgradeRequest({ omit: ['Sec-WebSocket-Version'] }), { 'sec-websocket-version': '13', upgrade: 'websocket' }],
+    [426, 'Sec-WebSocket-Version: 8 (RFC 6455 §4.2.2 step 4)', upgradeRequest({ version: '8' }), { 'sec-websocket-version': '13', upgrade: 'websocket' }],
+    [426, 'no Sec-WebSocket-Version (RFC 6455 §4.2.2 step 4)', upgradeRequest({ omit: ['Sec-WebSocket-Version'] }), { 'sec-websocket-version': '13', upgrade: 'websocket' }],
     [400, 'no Sec-WebSocket-Key (RFC 6455 §4.2.1)', upgradeRequest({ omit: ['Sec-WebSocket-Key'] }), {}],
     [400, 'an invalid Sec-WebSocket-Key (RFC 6455 §4.1)', upgradeRequest({ key: 'not-a-key' }), {}],
     [
@@ -333,7 +333,7 @@ describe('on the wire: the running server (protocols: chat)', () => {
     ],
     [400, 'no Host (RFC 9112 §3.2)', upgradeRequest({ host: null }), {}],
     [400, 'Connection: keep-alive only (RFC 6455 §4.2.1)', upgradeRequest({ extraHeaders: { Connection: 'keep-alive' } }), {}],
-    [400, 'HTTP/1.0 (RFC 6455 §4.1)', upgradeRequest({ httpVersion: 'HTTP/1.0' }), {}],
+    [400, 'HTTP/1.0 (RFC 6455 §4.2.1 item 1)', upgradeRequest({ httpVersion: 'HTTP/1.0' }), {}],
   ])('%i for %s, with a body that says why, then the TCP close', async (status, why, bytes, fields) => {
     const server = await startTestServer({ protocols: ['chat'] });
     const { client, response } = await request(server.port, bytes);

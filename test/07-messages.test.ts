@@ -4,12 +4,12 @@
  */
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Frame } from '@impl/05-frames/frame.ts';
-import { Opcode } from '@impl/05-frames/frame.ts';
+import type { Frame } from '../core/frame.ts';
+import { Opcode } from '../core/frame.ts';
 import type { Message } from '@impl/07-messages/assembler.ts';
 import { DEFAULT_MAX_MESSAGE_LENGTH, MessageAssembler } from '@impl/07-messages/assembler.ts';
 import { Utf8Validator, isValidUtf8 } from '@impl/07-messages/utf8.ts';
-import { ProtocolError } from '@impl/wiring/errors.ts';
+import { ProtocolError } from '../core/errors.ts';
 import { closeTestServers, startTestServer } from './helpers/server.ts';
 import type { RawClient } from './helpers/wire.ts';
 import { clientFrame, hex, openWebSocket } from './helpers/wire.ts';
@@ -240,11 +240,13 @@ describe('RFC 6455 §5.4: reassembling fragments (MessageAssembler)', () => {
     expect(assembler.inProgress, 'inProgress before any frame').toBe(false);
     expect(assembler.push(frame(Opcode.Text, 'Hel', false)), 'push(text no-FIN "Hel"): message unfinished').toBeNull();
     expect(assembler.inProgress, 'inProgress after the first fragment').toBe(true);
+    expect(assembler.bufferedLength, 'bufferedLength after the 3-byte first fragment "Hel"').toBe(3);
     expect(assembler.push(frame(Opcode.Continuation, 'lo')), 'push(continuation FIN "lo")').toEqual({
       type: 'text',
       data: 'Hello',
     });
     expect(assembler.inProgress, 'inProgress after the final fragment').toBe(false);
+    expect(assembler.bufferedLength, 'bufferedLength once the message is complete').toBe(0);
   });
 
   it('joins binary fragments, empty ones included, into one message', () => {

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Expiry, Timeouts } from '@impl/08-heartbeat/watchdog.ts';
 import { DEFAULT_TIMEOUTS, Watchdog, withDefaultTimeouts } from '@impl/08-heartbeat/watchdog.ts';
-import type { ServerOptions } from '@impl/wiring/server.ts';
+import type { ServerOptions } from '../server/wiring/server.ts';
 import { closeTestServers, startTestServer } from './helpers/server.ts';
 import type { FrameRead } from './helpers/wire.ts';
 import { RawClient, clientFrame, hex, openWebSocket, upgradeRequest } from './helpers/wire.ts';

@@ -15,9 +15,9 @@ import {
   shouldPauseReading,
   slowConsumerAction,
 } from '@impl/09-backpressure/flow-control.ts';
-import type { ConnectionEvent } from '@impl/wiring/connection.ts';
-import type { ServerOptions, SocketConnection } from '@impl/wiring/server.ts';
-import { echoApp } from '@impl/wiring/server.ts';
+import type { ConnectionEvent } from '../server/wiring/connection.ts';
+import type { ServerOptions, SocketConnection } from '../server/wiring/server.ts';
+import { echoApp } from '../server/wiring/server.ts';
 import { closeTestServers, startTestServer } from './helpers/server.ts';
 import { clientFrame, upgradeRequest } from './helpers/wire.ts';
 
@@ -92,9 +92,8 @@ describe('FlowControl.readingAction: what to do to the socket after each event',
 
   it("pauses when a write is refused and resumes on 'drain'", () => {
     const flow = new FlowControl({ maxPendingBytes: 100, maxBufferedAmount: 1000, slowConsumer: 'close' });
-    flow.wrote(true);
-    expect(flow.readingAction(), 'write() returned true').toBe(null);
-    flow.wrote(false);
+    expect(flow.readingAction(), 'nothing refused yet').toBe(null);
+    flow.writeRefused();
     expect(flow.readingAction(), 'write() returned false').toBe('pause');
     flow.drained();
     expect(flow.readingAction(), "'drain'").toBe('resume');

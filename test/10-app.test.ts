@@ -7,9 +7,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { outgoingMessage, validateCloseArguments } from '@impl/10-app/arguments.ts';
 import type { Closable } from '@impl/10-app/shutdown.ts';
 import { shutdown } from '@impl/10-app/shutdown.ts';
-import type { WebSocketServer, WebSocketServerOptions } from '@impl/10-app/websocket-server.ts';
-import { createWebSocketServer } from '@impl/10-app/websocket-server.ts';
-import type { WebSocket } from '@impl/10-app/websocket.ts';
+import type { WebSocketServer, WebSocketServerOptions } from '../server/app/websocket-server.ts';
+import { createWebSocketServer } from '../server/app/websocket-server.ts';
+import type { WebSocket } from '../server/app/websocket.ts';
 import type { RawClient } from './helpers/wire.ts';
 import { RawClient as Raw, clientFrame, openWebSocket } from './helpers/wire.ts';
 
@@ -336,7 +336,7 @@ describe('WebSocket: ping, pong and errors', () => {
 });
 
 describe('WebSocketServer: plain HTTP, broadcast', () => {
-  it('handleRequest answers a plain GET; without it the answer is 426 (RFC 6455 §4.4)', async () => {
+  it('handleRequest answers a plain GET; without it the answer is 426 Upgrade Required (RFC 9110 §15.5.22)', async () => {
     const server = await startServer({
       handleRequest: (request) => ({ status: 200, headers: { 'Content-Type': 'text/plain' }, body: `hello ${request.path}` }),
     });

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
+import { importWithTree, treeArgument } from './tree.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CHROMIUM = '/usr/bin/chromium';
@@ -47,13 +48,12 @@ async function frameRows(page: Page): Promise<Record<string, string>[]> {
 }
 
 async function main(): Promise<void> {
-  const implArg = process.argv.indexOf('--impl');
-  const impl = implArg >= 0 ? process.argv[implArg + 1]! : 'solutions';
+  const impl = treeArgument();
   if (!fs.existsSync(CHROMIUM)) {
     console.error(`browser-check: ${CHROMIUM} is missing. Install Debian's Chromium: apt-get update && apt-get install -y chromium`);
     process.exit(2);
   }
-  const { serve } = (await import(pathToFileURL(path.join(root, impl, 'wiring/serve.ts')).href)) as ServeModule;
+  const { serve } = await importWithTree<ServeModule>(impl, 'server/demo/serve.ts');
   const server = await serve({ port: 0, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${server.port}/`;
   console.log(`browser-check: demo server (impl: ${impl}) at ${url}`);

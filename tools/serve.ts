@@ -5,11 +5,8 @@
  * (`chapters`), which works after every chapter, with notices for the chapters still to write.
  * Ctrl-C (SIGINT) or SIGTERM closes every connection with 1001 Going Away and exits.
  */
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+import { importWithTree, parseTree } from './tree.ts';
 
 interface ServeOptions {
   port: number;
@@ -26,7 +23,7 @@ interface ServeModule {
 }
 
 interface LayersModule {
-  setMissingReporter(reporter: (notice: string) => void): void;
+  readonly standIns: readonly { readonly chapter: string; readonly task: string; readonly meanwhile: string }[];
 }
 
 function parsePort(value: string): number {
@@ -48,8 +45,11 @@ function parseBytes(value: string): number {
 }
 
 function parseImpl(value: string): string {
-  if (value !== 'solutions' && value !== 'chapters') throw new InvalidArgumentError('solutions or chapters');
-  return value;
+  try {
+    return parseTree(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
 }
 
 async function main(): Promise<void> {
@@ -69,9 +69,12 @@ async function main(): Promise<void> {
   const options: ServeOptions = { ...rest, maxMessageLength: maxMessage };
   const { port } = options;
 
-  const layers = (await import(pathToFileURL(path.join(root, impl, 'wiring/layers.ts')).href)) as LayersModule;
-  layers.setMissingReporter((notice) => console.log(`note: ${notice}`));
-  const { serve } = (await import(pathToFileURL(path.join(root, impl, 'wiring/serve.ts')).href)) as ServeModule;
+  const { serve } = await importWithTree<ServeModule>(impl, 'server/demo/serve.ts');
+  const { standIns } = await importWithTree<LayersModule>(impl, 'server/wiring/layers.ts');
+  // What the learner's server does at each chapter still to write: one short line each.
+  for (const { chapter, task, meanwhile } of standIns) {
+    console.log(`chapter ${chapter} to write (${task.split(':')[0]}): until then ${meanwhile}`);
+  }
 
   let server: Awaited<ReturnType<ServeModule['serve']>>;
   try {

@@ -80,11 +80,14 @@ export function starterFor(file: string, source: string): string {
   return text;
 }
 
-/** Adds `import { todo } from '…/wiring/errors.ts'` after the last import (or the header comment). */
+/** Adds `import { todo } from '…/core/errors.ts'` after the last import (or the header comment). */
 function addTodoImport(file: string, text: string): string {
-  const depth = file.split('/').length - 2; // chapters/NN/x.ts → ../wiring
-  const from = `${depth === 0 ? './' : '../'.repeat(depth)}wiring/errors.ts`;
+  const depth = file.split('/').length - 1; // chapters/NN/x.ts → ../../core
+  const from = `${'../'.repeat(depth)}core/errors.ts`;
   const statement = `import { todo } from '${from}';`;
+  // An import from the same module already there takes `todo` too.
+  const existing = new RegExp(`^import \\{ ([^}]+) \\} from '${from.replace(/[.]/g, '\\.')}';$`, 'm');
+  if (existing.test(text)) return text.replace(existing, (_, names: string) => `import { ${names}, todo } from '${from}';`);
   const lines = text.split('\n');
   let lastImport = -1;
   for (let i = 0; i < lines.length; i++) {

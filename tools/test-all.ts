@@ -72,8 +72,14 @@ function step(title: string): void {
   console.log(`\n▶ ${title}`);
 }
 
-/** A scratch tree: every starter, then the solutions of the chapters numbered ≤ `solvedUpTo`. */
+/**
+ * A scratch tree: every starter, then the solutions of the chapters numbered ≤ `solvedUpTo`. It
+ * sits two levels below the root, as chapters/ and solutions/ sit one level below it; the link
+ * `.tmp/proof/core` makes the chapters' `../../core/` imports find the one core.
+ */
 function buildTree(dir: string, solvedUpTo: number, starters: Map<string, string>): void {
+  const core = path.join(path.dirname(dir), 'core');
+  if (!fs.existsSync(core)) fs.symlinkSync(path.join(root, 'core'), core, 'dir');
   fs.rmSync(dir, { recursive: true, force: true });
   for (const [file, content] of starters) {
     const target = path.join(dir, file.replace(/^chapters\//, ''));

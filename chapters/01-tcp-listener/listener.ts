@@ -10,7 +10,7 @@
  * and `close()` resolves only once every socket is gone, so a test or a shutdown never leaks one.
  */
 import * as net from 'node:net';
-import { todo } from '../wiring/errors.ts';
+import { todo } from '../../core/errors.ts';
 
 /** Whoever handles one accepted socket: fed the bytes it reads, told once when it is gone. */
 export interface ConnectionHandler {

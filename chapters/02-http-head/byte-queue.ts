@@ -13,7 +13,7 @@
  *
  * Runtime-agnostic: Uint8Array only (a Node Buffer is a Uint8Array, so socket chunks go straight in).
  */
-import { todo } from '../wiring/errors.ts';
+import { todo } from '../../core/errors.ts';
 
 export class ByteQueue {
   /** How many bytes are waiting. */

@@ -6,7 +6,7 @@
  * Nothing here is secret: the point is that only a server that understands WebSocket can answer.
  */
 import { createHash } from 'node:crypto';
-import { todo } from '../wiring/errors.ts';
+import { todo } from '../../core/errors.ts';
 
 /** The GUID every server appends to the key (RFC 6455 §1.3). */
 export const WEBSOCKET_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';

@@ -11,8 +11,8 @@
 import type { RequestHead } from '../02-http-head/request-head.ts';
 import { headerList, headerValue } from '../02-http-head/request-head.ts';
 import { computeAccept, isValidKey } from '../03-accept-key/accept-key.ts';
-import { HttpError } from '../wiring/errors.ts';
-import { todo } from '../wiring/errors.ts';
+import { HttpError, todo } from '../../core/errors.ts';
+import { closingHeaders } from '../../core/http.ts';
 
 /** The only protocol version RFC 6455 defines (§4.1 item 9). */
 export const WEBSOCKET_VERSION = '13';

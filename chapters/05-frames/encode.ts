@@ -5,9 +5,9 @@
  * The payload is never copied: the encoder returns the header and the payload as two chunks, written
  * one after the other (corked) by the socket glue.
  */
-import { MAX_CONTROL_PAYLOAD, isControlOpcode } from './frame.ts';
+import { MAX_CONTROL_PAYLOAD, isControlOpcode } from '../../core/frame.ts';
 import { applyMask } from './mask.ts';
-import { todo } from '../wiring/errors.ts';
+import { todo } from '../../core/errors.ts';
 
 export interface EncodeOptions {
   /** Final fragment of the message (default true). */

@@ -3,7 +3,7 @@
  * `payload[i] ^ maskingKey[i % 4]`. XOR twice restores the data, so the same function masks and
  * unmasks.
  */
-import { todo } from '../wiring/errors.ts';
+import { todo } from '../../core/errors.ts';
 
 
 /**

@@ -5,9 +5,8 @@
  * Only some codes may travel on the wire: 1005, 1006 and 1015 are reserved for reporting what an
  * endpoint saw, and the unassigned ranges are invalid (§7.4.1, §7.4.2).
  */
-import { ProtocolError } from '../wiring/errors.ts';
-import { CloseCode } from '../wiring/close-code.ts';
-import { todo } from '../wiring/errors.ts';
+import { ProtocolError, todo } from '../../core/errors.ts';
+import { CloseCode } from '../../core/close-code.ts';
 
 /** A close frame's meaning: `code` is 1005 (NoStatusReceived) when the payload was empty. */
 export interface CloseInfo {

@@ -13,42 +13,24 @@
  * same port but costs a server nothing. Failing the connection (§7.1.7) is the same exit
  * taken on a protocol error: one close frame with the error's code, then the TCP close.
  *
- * These are pure decisions: the connection (wiring/connection.ts) applies them.
+ * These are pure decisions: the connection (server/wiring/connection.ts) applies them.
  */
-import { ProtocolError } from '../wiring/errors.ts';
-import { CloseCode } from '../wiring/close-code.ts';
+import { CloseCode } from '../../core/close-code.ts';
+import { ProtocolError, todo } from '../../core/errors.ts';
+import { ReadyState } from '../../core/ready-state.ts';
 import type { CloseInfo } from './close.ts';
 import { MAX_REASON_BYTES, isValidCloseCode } from './close.ts';
-import { todo } from '../wiring/errors.ts';
-
-/** The four states of a connection (RFC 6455 §4.1, §7). */
-export const ReadyState = {
-  CONNECTING: 0,
-  OPEN: 1,
-  CLOSING: 2,
-  CLOSED: 3,
-} as const;
-
-export type ReadyState = (typeof ReadyState)[keyof typeof ReadyState];
-
-/** What to do when the peer's close frame arrives. */
-export interface CloseReply {
-  /** The close frame to send back, or null when ours was already sent. */
-  readonly reply: CloseInfo | null;
-  /** The state after it: CLOSING until the TCP connection is gone. */
-  readonly next: ReadyState;
-  /** Whether to close the TCP connection once the reply is written (the server closes first, §7.1.1). */
-  readonly closeTransport: boolean;
-}
 
 /**
- * The answer to a close frame received in `state` (RFC 6455 §5.5.1): in OPEN, echo its code (an
- * empty close is answered with an empty one) and close the TCP connection after; in CLOSING (we
- * started), the handshake is complete: no reply, close the TCP connection.
+ * The close frame to send when the peer's arrives in `state` (RFC 6455 §5.5.1), or null for none.
+ * In OPEN the peer started: echo its code (an empty close is answered with an empty one). In
+ * CLOSING we started and this is the answer: the handshake is complete, nothing more to send.
+ * Either way the server then closes the TCP connection first (§7.1.1), and the connection does
+ * that itself: it is not a decision.
  */
-export function replyToClose(state: ReadyState, received: CloseInfo): CloseReply {
+export function replyToClose(state: ReadyState, received: CloseInfo): CloseInfo | null {
   // TODO (see the chapter's README)
-  return todo('chapters/06-closing/closing-handshake.ts', 'replyToClose: echo the code when OPEN, nothing more when CLOSING; the server closes TCP either way');
+  return todo('chapters/06-closing/closing-handshake.ts', 'replyToClose: echo the code when OPEN, nothing when CLOSING');
 }
 
 /**

@@ -26,7 +26,7 @@
  *  U+100000..U+10FFFF   F4        80..8F    80..BF    80..BF
  * ```
  */
-import { todo } from '../wiring/errors.ts';
+import { todo } from '../../core/errors.ts';
 
 
 /** The range of a continuation byte: 10xxxxxx. */

@@ -29,7 +29,7 @@
  * the recorded time and, if the connection was not silent, simply gives a later deadline. A busy
  * connection thus costs one timer wake-up per ping interval, not one timer reset per chunk read.
  */
-import { todo } from '../wiring/errors.ts';
+import { todo } from '../../core/errors.ts';
 
 
 /** The four limits, in milliseconds. `Infinity` turns one off. */

@@ -20,7 +20,7 @@
  * high-water mark and resumes only below half of it (hysteresis), so a connection near the limit
  * does not flip between paused and flowing on every chunk.
  */
-import { todo } from '../wiring/errors.ts';
+import { todo } from '../../core/errors.ts';
 
 
 /** What happens to a message for a client that has more than `maxBufferedAmount` bytes queued. */
@@ -122,11 +122,6 @@ export class FlowControl {
     return this.pending;
   }
 
-  /** Whether reading is paused (as far as this object has decided). */
-  get isPaused(): boolean {
-    return this.paused;
-  }
-
   /** The application took a message of `length` bytes and will say when it is done with it. */
   messageStarted(length: number): void {
     this.pending += length;
@@ -137,9 +132,9 @@ export class FlowControl {
     this.pending = Math.max(0, this.pending - length);
   }
 
-  /** The socket's answer to a write: `false` means its buffer is over its high-water mark. */
-  wrote(accepted: boolean): void {
-    if (!accepted) this.writeBlocked = true;
+  /** A write was refused: `write()` returned false, the socket's buffer is over its high-water mark. */
+  writeRefused(): void {
+    this.writeBlocked = true;
   }
 
   /** The socket emitted `'drain'`: its buffer is empty again. */

@@ -22,9 +22,9 @@
  */
 import type { CloseInfo } from '../06-closing/close.ts';
 import { MAX_REASON_BYTES } from '../06-closing/close.ts';
-import { ReadyState } from '../06-closing/closing-handshake.ts';
-import { CloseCode } from '../wiring/close-code.ts';
-import { todo } from '../wiring/errors.ts';
+import { ReadyState } from '../../core/ready-state.ts';
+import { CloseCode } from '../../core/close-code.ts';
+import { todo } from '../../core/errors.ts';
 
 /** What an application may pass to `send()`. */
 export type SendData = string | ArrayBuffer | ArrayBufferView;

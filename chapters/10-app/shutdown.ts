@@ -13,9 +13,9 @@
  *                                       timeout ──▶ destroy the rest ──▶ done
  * ```
  */
-import { ReadyState } from '../06-closing/closing-handshake.ts';
-import { CloseCode } from '../wiring/close-code.ts';
-import { todo } from '../wiring/errors.ts';
+import { ReadyState } from '../../core/ready-state.ts';
+import { CloseCode } from '../../core/close-code.ts';
+import { todo } from '../../core/errors.ts';
 
 /** One client, as a shutdown sees it. */
 export interface Closable {

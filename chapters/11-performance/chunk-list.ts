@@ -11,7 +11,7 @@
  * when the whole message is asked for (and not at all when there is only one chunk). Chapter 02's
  * ByteQueue and chapter 07's assembler already work this way; this exercise measures why.
  */
-import { todo } from '../wiring/errors.ts';
+import { todo } from '../../core/errors.ts';
 
 
 /** The plain way: a new array holding `collected` then `chunk`. Copies everything, every time. */

@@ -19,7 +19,7 @@
  * machine (the chapter's README has the figures). For a few bytes, creating the word view costs
  * more than it saves, so short payloads keep the byte loop.
  */
-import { todo } from '../wiring/errors.ts';
+import { todo } from '../../core/errors.ts';
 
 
 /** Below this many bytes the plain byte loop is used (see the README's measurements). */

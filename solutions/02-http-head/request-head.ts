@@ -12,7 +12,7 @@
  * Anything malformed is 400 Bad Request.
  */
 import type { ByteQueue } from './byte-queue.ts';
-import { HttpError } from '../wiring/errors.ts';
+import { HttpError } from '../../core/errors.ts';
 
 /** A parsed request head. Header names are lower-cased; repeated fields keep every value in order. */
 export interface RequestHead {

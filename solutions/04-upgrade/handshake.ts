@@ -11,7 +11,8 @@
 import type { RequestHead } from '../02-http-head/request-head.ts';
 import { headerList, headerValue } from '../02-http-head/request-head.ts';
 import { computeAccept, isValidKey } from '../03-accept-key/accept-key.ts';
-import { HttpError } from '../wiring/errors.ts';
+import { HttpError } from '../../core/errors.ts';
+import { closingHeaders } from '../../core/http.ts';
 
 /** The only protocol version RFC 6455 defines (§4.1 item 9). */
 export const WEBSOCKET_VERSION = '13';
@@ -29,7 +30,7 @@ export type HandshakeDecision =
       readonly path: string;
       /** The Sec-WebSocket-Accept value. */
       readonly accept: string;
-      /** The subprotocol chosen from the client's offer, or null (RFC 6455 §4.2.2 item 5.4). */
+      /** The subprotocol chosen from the client's offer, or null (RFC 6455 §4.2.2 step 4, /subprotocol/; sent by step 5.5). */
       readonly protocol: string | null;
     }
   | {
@@ -64,7 +65,7 @@ export const REASON_PHRASES: Readonly<Record<number, string>> = {
  * Checks a request head against RFC 6455 §4.2.1: GET, HTTP/1.1, Host, `Upgrade` containing the
  * `websocket` token, a `Connection` list containing `upgrade`, exactly one valid
  * `Sec-WebSocket-Key`, `Sec-WebSocket-Version: 13`; picks a subprotocol. Throws {@link HttpError}
- * to refuse (426 with `Sec-WebSocket-Version: 13` for another version, RFC 6455 §4.4).
+ * to refuse (426 with `Sec-WebSocket-Version: 13` for another version, RFC 6455 §4.2.2 step 4).
  */
 export function decideHandshake(head: RequestHead, options: HandshakeOptions = {}): HandshakeDecision {
   // @solution decideHandshake: check each requirement of RFC 6455 §4.2.1 in turn, throw HttpError on the first one missing
@@ -72,7 +73,9 @@ export function decideHandshake(head: RequestHead, options: HandshakeOptions = {
   // 1. Not an upgrade to WebSocket: an ordinary request (or an upgrade to another protocol, which a
   //    server may ignore, RFC 9110 §7.8). The application answers it.
   if (!hasToken(headerList(head, 'upgrade'), 'websocket')) return { kind: 'http', path };
-  // 2. RFC 6455 §4.1 item 2: a GET, over HTTP/1.1 or later.
+  // 2. RFC 6455 §4.2.1 item 1: a GET, over HTTP/1.1 or later. An HTTP/1.0 request cannot be
+  //    upgraded at all (RFC 9110 §7.8: a server MUST ignore its Upgrade field); it asked for
+  //    WebSocket, so it gets the 400 that RFC 6455 §4.2.1 gives a handshake that does not match.
   if (head.method !== 'GET') {
     throw new HttpError(405, `a WebSocket handshake is a GET, not ${head.method}`, { Allow: 'GET' });
   }
@@ -86,8 +89,9 @@ export function decideHandshake(head: RequestHead, options: HandshakeOptions = {
   if (!hasToken(headerList(head, 'connection'), 'upgrade')) {
     throw new HttpError(400, 'the Connection field does not list "Upgrade"');
   }
-  // 5. RFC 6455 §4.4: any version but 13 gets 426 and the version this server speaks (and, as
-  //    every 426 must, the protocol to upgrade to: RFC 9110 §15.5.22).
+  // 5. RFC 6455 §4.2.2 step 4 (/version/): any version but 13 gets 426 and the version this
+  //    server speaks, the list §4.4 describes (and, as every 426 must, the protocol to upgrade to:
+  //    RFC 9110 §15.5.22).
   const version = headerValue(head, 'sec-websocket-version');
   if (version !== WEBSOCKET_VERSION) {
     throw new HttpError(
@@ -103,7 +107,8 @@ export function decideHandshake(head: RequestHead, options: HandshakeOptions = {
   }
   const key = keys[0]!;
   if (!isValidKey(key)) throw new HttpError(400, 'the Sec-WebSocket-Key is not 16 bytes in base64');
-  // 7. RFC 6455 §4.2.2 item 5.4: the first of our protocols that the client offered, or none.
+  // 7. RFC 6455 §4.2.2 step 4 (/subprotocol/): the first of our protocols that the client offered,
+  //    or none; step 5.5 sends it.
   const offered = headerList(head, 'sec-websocket-protocol');
   const protocol = (options.protocols ?? []).find((candidate) => offered.includes(candidate)) ?? null;
   return { kind: 'websocket', path, accept: computeAccept(key), protocol };
@@ -126,15 +131,11 @@ export function acceptResponse(decision: Extract<HandshakeDecision, { kind: 'web
 /** The response refusing a handshake: the error's status and headers, a short text body saying why. */
 export function refusalResponse(error: HttpError): HttpResponse {
   // @solution refusalResponse: the status, error.headers, Connection: close and a text body with the reason
-  // RFC 9110 §7.8: a response that carries Upgrade also lists "upgrade" in Connection.
-  const offersUpgrade = Object.keys(error.headers).some((name) => name.toLowerCase() === 'upgrade');
+  // The TCP connection closes after a refusal; closingHeaders says so (with Upgrade too when the
+  // refusal offers it, RFC 9110 §7.8).
   return {
     status: error.status,
-    headers: {
-      ...error.headers,
-      Connection: offersUpgrade ? 'Upgrade, close' : 'close',
-      'Content-Type': 'text/plain; charset=utf-8',
-    },
+    headers: { ...closingHeaders(error.headers), 'Content-Type': 'text/plain; charset=utf-8' },
     body: `${error.message}\n`,
   };
   // @end

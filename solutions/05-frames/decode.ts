@@ -10,10 +10,10 @@
  * before any payload is buffered: a frame that claims 2^40 bytes is refused (1009) from its header.
  */
 import type { ByteQueue } from '../02-http-head/byte-queue.ts';
-import { ProtocolError } from '../wiring/errors.ts';
-import { CloseCode } from '../wiring/close-code.ts';
-import type { Frame, FrameHeader } from './frame.ts';
-import { MAX_CONTROL_PAYLOAD, Opcode, isControlOpcode, opcodeName } from './frame.ts';
+import { ProtocolError } from '../../core/errors.ts';
+import { CloseCode } from '../../core/close-code.ts';
+import type { Frame, FrameHeader } from '../../core/frame.ts';
+import { MAX_CONTROL_PAYLOAD, Opcode, isControlOpcode, opcodeName } from '../../core/frame.ts';
 import { applyMask } from './mask.ts';
 
 export interface DecodeOptions {

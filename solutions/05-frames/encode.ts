@@ -5,7 +5,7 @@
  * The payload is never copied: the encoder returns the header and the payload as two chunks, written
  * one after the other (corked) by the socket glue.
  */
-import { MAX_CONTROL_PAYLOAD, isControlOpcode } from './frame.ts';
+import { MAX_CONTROL_PAYLOAD, isControlOpcode } from '../../core/frame.ts';
 import { applyMask } from './mask.ts';
 
 export interface EncodeOptions {

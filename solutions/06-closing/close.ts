@@ -3,10 +3,11 @@
  *
  * A close frame's payload is empty, or a 2-byte big-endian status code followed by a UTF-8 reason.
  * Only some codes may travel on the wire: 1005, 1006 and 1015 are reserved for reporting what an
- * endpoint saw, and the unassigned ranges are invalid (§7.4.1, §7.4.2).
+ * endpoint saw, and the codes nobody has defined are invalid. Which codes are defined is RFC 6455
+ * §7.4 plus the IANA "WebSocket Close Code Number Registry" it created (§11.7).
  */
-import { ProtocolError } from '../wiring/errors.ts';
-import { CloseCode } from '../wiring/close-code.ts';
+import { ProtocolError } from '../../core/errors.ts';
+import { CloseCode } from '../../core/close-code.ts';
 
 /** A close frame's meaning: `code` is 1005 (NoStatusReceived) when the payload was empty. */
 export interface CloseInfo {
@@ -18,16 +19,16 @@ export interface CloseInfo {
 export const MAX_REASON_BYTES = 123;
 
 /**
- * Whether `code` may appear in a close frame: 1000–1003 and 1007–1011 (defined by RFC 6455), and
- * 3000–4999 (registered by libraries, or private to applications). 0–999 are never used, 1004 is
- * reserved, 1005, 1006 and 1015 only report what an endpoint saw, 1012–2999 are reserved for this
- * and future standards, ≥ 5000 does not exist (§7.4.1, §7.4.2). IANA has since registered 1012–1014;
- * like the Autobahn test suite (cases 7.9.x), this server still refuses them on receipt.
+ * Whether `code` may appear in a close frame: 1000–1003 and 1007–1011 (defined by RFC 6455
+ * §7.4.1), 1012–1014 (registered with IANA since: service restart, try again later, bad gateway),
+ * 3000–3999 (registered with IANA by libraries, frameworks and applications) and 4000–4999
+ * (private use, §7.4.2). 0–999 are not used, 1004 is reserved, 1005, 1006 and 1015 only report
+ * what an endpoint saw, 1016–2999 are kept for future standards, ≥ 5000 does not exist.
  */
 export function isValidCloseCode(code: number): boolean {
-  // @solution isValidCloseCode: 1000–1003, 1007–1011 and 3000–4999
+  // @solution isValidCloseCode: 1000–1003, 1007–1014 and 3000–4999
   if (!Number.isInteger(code)) return false;
-  return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1011) || (code >= 3000 && code <= 4999);
+  return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
   // @end
 }
 
@@ -107,7 +108,8 @@ function whyInvalid(code: number): string {
     return 'is reserved for reporting and must never be sent';
   }
   if (code < 1000) return 'is not used';
-  if (code < 3000) return 'is reserved for this and future standards';
+  if (code === 1004) return 'is reserved';
+  if (code < 3000) return 'is not defined by RFC 6455 or the IANA registry (kept for future standards)';
   return 'is outside the range of close codes (1000–4999)';
 }
 // @end

@@ -13,50 +13,30 @@
  * same port but costs a server nothing. Failing the connection (§7.1.7) is the same exit
  * taken on a protocol error: one close frame with the error's code, then the TCP close.
  *
- * These are pure decisions: the connection (wiring/connection.ts) applies them.
+ * These are pure decisions: the connection (server/wiring/connection.ts) applies them.
  */
-import { ProtocolError } from '../wiring/errors.ts';
-import { CloseCode } from '../wiring/close-code.ts';
+import { CloseCode } from '../../core/close-code.ts';
+import { ProtocolError } from '../../core/errors.ts';
+import { ReadyState } from '../../core/ready-state.ts';
 import type { CloseInfo } from './close.ts';
 import { MAX_REASON_BYTES, isValidCloseCode } from './close.ts';
 
-/** The four states of a connection (RFC 6455 §4.1, §7). */
-export const ReadyState = {
-  CONNECTING: 0,
-  OPEN: 1,
-  CLOSING: 2,
-  CLOSED: 3,
-} as const;
-
-export type ReadyState = (typeof ReadyState)[keyof typeof ReadyState];
-
-/** What to do when the peer's close frame arrives. */
-export interface CloseReply {
-  /** The close frame to send back, or null when ours was already sent. */
-  readonly reply: CloseInfo | null;
-  /** The state after it: CLOSING until the TCP connection is gone. */
-  readonly next: ReadyState;
-  /** Whether to close the TCP connection once the reply is written (the server closes first, §7.1.1). */
-  readonly closeTransport: boolean;
-}
-
 /**
- * The answer to a close frame received in `state` (RFC 6455 §5.5.1): in OPEN, echo its code (an
- * empty close is answered with an empty one) and close the TCP connection after; in CLOSING (we
- * started), the handshake is complete: no reply, close the TCP connection.
+ * The close frame to send when the peer's arrives in `state` (RFC 6455 §5.5.1), or null for none.
+ * In OPEN the peer started: echo its code (an empty close is answered with an empty one). In
+ * CLOSING we started and this is the answer: the handshake is complete, nothing more to send.
+ * Either way the server then closes the TCP connection first (§7.1.1), and the connection does
+ * that itself: it is not a decision.
  */
-export function replyToClose(state: ReadyState, received: CloseInfo): CloseReply {
-  // @solution replyToClose: echo the code when OPEN, nothing more when CLOSING; the server closes TCP either way
+export function replyToClose(state: ReadyState, received: CloseInfo): CloseInfo | null {
+  // @solution replyToClose: echo the code when OPEN, nothing when CLOSING
   switch (state) {
     case ReadyState.OPEN:
-      // The peer started: answer with a close frame echoing its code (§5.5.1). 1005 means its
-      // frame was empty, and an empty close answers it.
-      return { reply: { code: received.code, reason: '' }, next: ReadyState.CLOSING, closeTransport: true };
+      // 1005 means the peer's frame was empty, and an empty close answers it.
+      return { code: received.code, reason: '' };
     case ReadyState.CLOSING:
-      // We started and this is the answer: the handshake is complete, nothing more to send.
-      return { reply: null, next: ReadyState.CLOSING, closeTransport: true };
     case ReadyState.CLOSED:
-      return { reply: null, next: ReadyState.CLOSED, closeTransport: true };
+      return null;
     case ReadyState.CONNECTING:
       // Frames are only read after the 101: the connection never asks this.
       throw new Error('a close frame cannot arrive before the opening handshake is complete');

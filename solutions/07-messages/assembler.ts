@@ -16,11 +16,11 @@
  * appending each fragment to a growing buffer would copy the message over and over (O(n²) for n
  * fragments). Text is decoded once at the end too; the validator has already proven it well-formed.
  */
-import { ProtocolError } from '../wiring/errors.ts';
-import { CloseCode } from '../wiring/close-code.ts';
+import { ProtocolError } from '../../core/errors.ts';
+import { CloseCode } from '../../core/close-code.ts';
 import { ByteQueue } from '../02-http-head/byte-queue.ts';
-import type { Frame } from '../05-frames/frame.ts';
-import { Opcode } from '../05-frames/frame.ts';
+import type { Frame } from '../../core/frame.ts';
+import { Opcode } from '../../core/frame.ts';
 import { Utf8Validator } from './utf8.ts';
 
 /** A complete message. */
@@ -113,6 +113,17 @@ export class MessageAssembler {
   get inProgress(): boolean {
     // @solution MessageAssembler.inProgress: true between a first fragment and its final one
     return this.current !== null;
+    // @end
+  }
+
+  /**
+   * Payload bytes of the message in progress received so far (0 between messages). The connection
+   * asks it before decoding the next frame, so a continuation that claims more than the message
+   * has left is refused from its header (1009), before its payload is buffered.
+   */
+  get bufferedLength(): number {
+    // @solution MessageAssembler.bufferedLength: the bytes of the fragments kept so far, 0 between messages
+    return this.current?.fragments.length ?? 0;
     // @end
   }
 }

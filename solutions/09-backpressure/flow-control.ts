@@ -126,11 +126,6 @@ export class FlowControl {
     return this.pending;
   }
 
-  /** Whether reading is paused (as far as this object has decided). */
-  get isPaused(): boolean {
-    return this.paused;
-  }
-
   /** The application took a message of `length` bytes and will say when it is done with it. */
   messageStarted(length: number): void {
     this.pending += length;
@@ -141,9 +136,9 @@ export class FlowControl {
     this.pending = Math.max(0, this.pending - length);
   }
 
-  /** The socket's answer to a write: `false` means its buffer is over its high-water mark. */
-  wrote(accepted: boolean): void {
-    if (!accepted) this.writeBlocked = true;
+  /** A write was refused: `write()` returned false, the socket's buffer is over its high-water mark. */
+  writeRefused(): void {
+    this.writeBlocked = true;
   }
 
   /** The socket emitted `'drain'`: its buffer is empty again. */

@@ -13,8 +13,8 @@
  *                                       timeout ──▶ destroy the rest ──▶ done
  * ```
  */
-import { ReadyState } from '../06-closing/closing-handshake.ts';
-import { CloseCode } from '../wiring/close-code.ts';
+import { ReadyState } from '../../core/ready-state.ts';
+import { CloseCode } from '../../core/close-code.ts';
 
 /** One client, as a shutdown sees it. */
 export interface Closable {

@@ -14,7 +14,7 @@
  *    code points above U+10FFFF, truncated sequences). `ignoreBOM: true` keeps a leading U+FEFF,
  *    which the default decoder would strip, so an echo stays byte for byte what was sent.
  *
- * Fragments still need chapter 07's incremental validator: fail-fast (§8.1) means deciding on each
+ * Fragments still need chapter 07's incremental validator: fail-fast (RFC 6455 §8.1) means deciding on each
  * fragment as it arrives, and a code point may be split between two fragments.
  */
 import { Utf8Validator } from '../07-messages/utf8.ts';

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeFrame } from '@impl/05-frames/decode.ts';
 import { encodeFrame, encodeFrameHeader } from '@impl/05-frames/encode.ts';
-import { Opcode } from '@impl/05-frames/frame.ts';
+import { Opcode } from '../../core/frame.ts';
 import { applyMask } from '@impl/05-frames/mask.ts';
 import { ByteQueue } from '@impl/02-http-head/byte-queue.ts';
 import { concatBytes, differenceText, feed, fromHex, patternBytes } from '../helpers/frames.ts';

@@ -3,7 +3,7 @@
  * Raw TCP, so a failure shows every byte that went each way.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { RunningServer } from '@impl/wiring/server.ts';
+import type { RunningServer } from '../../server/wiring/server.ts';
 import type { FrameRead } from '../helpers/wire.ts';
 import { RawClient, clientFrame, hex, openWebSocket, upgradeRequest } from '../helpers/wire.ts';
 import { closeTestServers, startTestServer } from '../helpers/server.ts';

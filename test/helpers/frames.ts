@@ -8,7 +8,7 @@
 import { ByteQueue } from '@impl/02-http-head/byte-queue.ts';
 import type { DecodeOptions } from '@impl/05-frames/decode.ts';
 import { decodeFrame } from '@impl/05-frames/decode.ts';
-import type { Frame } from '@impl/05-frames/frame.ts';
+import type { Frame } from '../../core/frame.ts';
 import type { FrameRead, RawClient } from './wire.ts';
 import { DEFAULT_TIMEOUT_MS, describeFrames, hex } from './wire.ts';
 

@@ -8,8 +8,8 @@
  *   afterEach(closeTestServers);
  *   const server = await startTestServer({ protocols: ['chat'] });
  */
-import type { RunningServer, ServerOptions } from '@impl/wiring/server.ts';
-import { startServer } from '@impl/wiring/server.ts';
+import type { RunningServer, ServerOptions } from '../../server/wiring/server.ts';
+import { startServer } from '../../server/wiring/server.ts';
 
 /** How long closing a server may take before the test fails, in ms. */
 const CLOSE_TIMEOUT_MS = 3000;

@@ -8,10 +8,10 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { WebSocketServer } from '@impl/10-app/websocket-server.ts';
-import { createWebSocketServer } from '@impl/10-app/websocket-server.ts';
-import type { RunningServer } from '@impl/wiring/serve.ts';
-import { serve } from '@impl/wiring/serve.ts';
+import type { WebSocketServer } from '../../server/app/websocket-server.ts';
+import { createWebSocketServer } from '../../server/app/websocket-server.ts';
+import type { RunningServer } from '../../server/demo/serve.ts';
+import { serve } from '../../server/demo/serve.ts';
 
 /** The first Python 3 that can import websockets, or why none can. */
 function findPython(): { python: string } | { reason: string } {

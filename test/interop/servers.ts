@@ -3,11 +3,11 @@
  * for close codes and pings, and cleanups that run after each test, newest first.
  */
 import { afterEach } from 'vitest';
-import type { WebSocket as ServerSocket } from '@impl/10-app/websocket.ts';
-import type { WebSocketServer } from '@impl/10-app/websocket-server.ts';
-import { createWebSocketServer } from '@impl/10-app/websocket-server.ts';
-import type { RunningServer } from '@impl/wiring/serve.ts';
-import { serve } from '@impl/wiring/serve.ts';
+import type { WebSocket as ServerSocket } from '../../server/app/websocket.ts';
+import type { WebSocketServer } from '../../server/app/websocket-server.ts';
+import { createWebSocketServer } from '../../server/app/websocket-server.ts';
+import type { RunningServer } from '../../server/demo/serve.ts';
+import { serve } from '../../server/demo/serve.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 

@@ -27,9 +27,9 @@ function rewrite(url: string): string | undefined {
 
 describe('source links in chapter READMEs', () => {
   it('points a link to a source file at the repository', () => {
-    expect(rewrite('../../solutions/wiring/errors.ts')).toBe('https://example.org/repo/blob/main/solutions/wiring/errors.ts');
-    expect(rewrite('../../solutions/wiring/errors.ts#L10')).toBe('https://example.org/repo/blob/main/solutions/wiring/errors.ts#L10');
-    expect(rewrite('../../solutions/wiring')).toBe('https://example.org/repo/tree/main/solutions/wiring');
+    expect(rewrite('../../core/errors.ts')).toBe('https://example.org/repo/blob/main/core/errors.ts');
+    expect(rewrite('../../core/errors.ts#L10')).toBe('https://example.org/repo/blob/main/core/errors.ts#L10');
+    expect(rewrite('../../server/wiring')).toBe('https://example.org/repo/tree/main/server/wiring');
   });
 
   it('leaves page links, anchors, absolute and external links to Docusaurus', () => {

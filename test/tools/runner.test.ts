@@ -109,7 +109,7 @@ describe.concurrent('check N', () => {
     expect(stdout).toContain('✓ double › doubles 2');
     expect(stdout).toContain('✗ triple › triples 2');
     expect(stdout).toContain('sent: 2\n');
-    expect(stdout).toContain('expected: 6 (RFC 6455 §0)');
+    expect(stdout).toContain('expected: 6 (RFC 6455 §5.2)');
     expect(stdout).toContain('at test/02-beta.test.ts:');
     expect(stdout).not.toMatch(/node_modules|node:internal|@vitest/);
     expect(stdout).toContain('failing 1 of 3 tests');

@@ -23,6 +23,7 @@ import * as esbuild from 'esbuild';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { ScenarioResult, ScenarioSpec } from './loadgen.ts';
+import { parseTree, treeDir, type Tree } from '../tree.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
@@ -45,7 +46,7 @@ function servers(impl: string): ServerSpec[] {
     {
       id: 'reference',
       label: impl === 'chapters' ? 'chapters (yours)' : 'reference',
-      entry: `${impl}/wiring/serve.ts`,
+      entry: 'server/demo/serve.ts',
       env: {},
       path: '/echo',
       echoes: true,
@@ -165,7 +166,7 @@ interface RunningServerProcess {
  * bare `node`, with no TypeScript loader in the process (a loader's transforms cost memory per
  * closure and would be measured as the server's). Packages stay imports, resolved from node_modules.
  */
-function compileServer(server: ServerSpec): string {
+async function compileServer(server: ServerSpec, impl: Tree): Promise<string> {
   const outfile = path.join(root, '.tmp', 'bench', `${server.id}.mjs`);
   const options: esbuild.BuildOptions = {
     bundle: true,
@@ -180,9 +181,19 @@ function compileServer(server: ServerSpec): string {
     // The workbook's server: serve() from the chosen tree, printing its port like the others.
     const serve = JSON.stringify(path.join(root, server.entry));
     const contents = `import { serve } from ${serve};\nconst server = await serve({ port: 0 });\nconsole.log(server.port);\n`;
-    esbuild.buildSync({ ...options, stdin: { contents, resolveDir: root, loader: 'ts', sourcefile: 'server-reference.ts' } });
+    // `@impl/` is the chosen tree here, as tools/tree.ts makes it for tsx.
+    const tree = treeDir(impl);
+    const plugins: esbuild.Plugin[] = [
+      {
+        name: 'impl-tree',
+        setup(build) {
+          build.onResolve({ filter: /^@impl\// }, (args) => ({ path: path.join(tree, args.path.slice('@impl/'.length)) }));
+        },
+      },
+    ];
+    await esbuild.build({ ...options, plugins, stdin: { contents, resolveDir: root, loader: 'ts', sourcefile: 'server-reference.ts' } });
   } else {
-    esbuild.buildSync({ ...options, entryPoints: [path.join(root, server.entry)] });
+    await esbuild.build({ ...options, entryPoints: [path.join(root, server.entry)] });
   }
   return outfile;
 }
@@ -356,16 +367,14 @@ async function main(): Promise<void> {
     await import('./micro.ts');
     return;
   }
-  if (options.impl !== 'solutions' && options.impl !== 'chapters') {
-    throw new Error(`--impl must be "solutions" or "chapters", not "${options.impl}"`);
-  }
+  const impl = parseTree(options.impl);
   const quick = options.quick;
   const rounds = Number(options.rounds ?? (quick ? 1 : 3));
   const durationMs = Number(options.duration ?? (quick ? 0.5 : 2)) * 1000;
   const warmupMs = Number(options.warmup ?? (quick ? 0.2 : 0.5)) * 1000;
   const pick = <T extends { id: string }>(all: T[], filter: string | undefined): T[] =>
     filter === undefined ? all : all.filter((item) => filter.split(',').includes(item.id));
-  const serverList = pick(servers(options.impl), options.servers);
+  const serverList = pick(servers(impl), options.servers);
   const scenarioList = pick(scenarios(quick), options.scenarios);
 
   console.log('WebSocket echo benchmark');
@@ -386,7 +395,7 @@ async function main(): Promise<void> {
     byServer.set(server, [...(byServer.get(server) ?? []), value]);
   };
 
-  const compiled = new Map(serverList.map((server) => [server.id, compileServer(server)]));
+  const compiled = new Map(await Promise.all(serverList.map(async (server) => [server.id, await compileServer(server, impl)] as const)));
   const load = new LoadGenerator();
   try {
     for (let round = 0; round < rounds; round++) {

@@ -14,11 +14,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
+import { treeArgument } from '../tree.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const implIndex = process.argv.indexOf('--impl');
-const impl = implIndex === -1 ? 'solutions' : process.argv[implIndex + 1]!;
-if (impl !== 'solutions' && impl !== 'chapters') throw new Error(`--impl must be solutions or chapters, not ${impl}`);
+const impl = treeArgument();
 const from = <T>(file: string): Promise<T> => import(path.join(root, impl, file)) as Promise<T>;
 
 const { applyMask } = await from<typeof import('../../solutions/05-frames/mask.ts')>('05-frames/mask.ts');

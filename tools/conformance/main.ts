@@ -15,6 +15,7 @@ import { formatResult, formatSummary, toJson } from './report.ts';
 import { DEFAULT_MAX_MESSAGE_SIZE, runSuite } from './runner.ts';
 import type { Target } from './case.ts';
 import { ECHO_PATH, parseTarget, startImplementation, type RunningTarget } from './target.ts';
+import { parseTree } from '../tree.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -43,7 +44,11 @@ const program = new Command()
   .parse();
 
 const options = program.opts<CliOptions>();
-if (!['solutions', 'chapters'].includes(options.impl)) program.error('--impl is solutions or chapters');
+try {
+  parseTree(options.impl);
+} catch (error) {
+  program.error((error as Error).message);
+}
 
 const cases = selectCases(allCases, options.case, options.chapter);
 if (cases.length === 0) program.error('no case matches the selection');
@@ -70,7 +75,7 @@ try {
  */
 async function startServerUnlessStarter(chapters: Set<Chapter>): Promise<RunningTarget | undefined> {
   try {
-    return await startImplementation(root, options.impl);
+    return await startImplementation(options.impl);
   } catch (error) {
     if (!chapters.has(1) && (error as Error).name === 'NotImplementedError') return undefined;
     throw error;

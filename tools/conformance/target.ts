@@ -1,10 +1,8 @@
 /**
  * Where the suite points: a running server given by `--url`, or one of the workbook's trees started
- * in this process through its `wiring/serve.ts`.
+ * in this process through the demo server (server/demo/serve.ts).
  */
-import { access } from 'node:fs/promises';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { importWithTree } from '../tree.ts';
 import type { Target } from './case.ts';
 
 /** The path of the echo endpoint on an in-process server (any path but `/chat` echoes). */
@@ -29,15 +27,9 @@ interface ServeModule {
   serve(options: { port: number; host: string }): Promise<{ port: number; host: string; close(): Promise<void> }>;
 }
 
-/** Start `<root>/<impl>/wiring/serve.ts` on a free port of 127.0.0.1. */
-export async function startImplementation(root: string, impl: string): Promise<RunningTarget> {
-  const file = path.join(root, impl, 'wiring', 'serve.ts');
-  try {
-    await access(file);
-  } catch {
-    throw new Error(`${path.relative(root, file)} does not exist; start a server yourself and pass --url ws://host:port/path`);
-  }
-  const { serve } = (await import(pathToFileURL(file).href)) as ServeModule;
+/** Start the demo server running the tree `impl` on a free port of 127.0.0.1. */
+export async function startImplementation(impl: string): Promise<RunningTarget> {
+  const { serve } = await importWithTree<ServeModule>(impl, 'server/demo/serve.ts');
   const server = await serve({ port: 0, host: '127.0.0.1' });
   return { host: server.host, port: server.port, path: ECHO_PATH, close: () => server.close() };
 }

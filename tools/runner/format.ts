@@ -48,7 +48,7 @@ export interface Frame {
   readonly column: number;
 }
 
-/** Whether an error is a starter's TODO (`NotImplementedError` from wiring/errors.ts). */
+/** Whether an error is a starter's TODO (`NotImplementedError` from core/errors.ts). */
 export function isNotImplemented(error: TestError): boolean {
   return error.name === 'NotImplementedError' || /^Chapter \d\d: implement /.test(error.message ?? '');
 }
@@ -119,7 +119,7 @@ export function learnerFrames(error: TestError, root: string): Frame[] {
     if (rel.startsWith('test/helpers/') || rel.startsWith('tools/runner/')) continue;
     if (!rel.startsWith('chapters/') && !rel.startsWith('test/')) continue;
     // The TODO helper itself says nothing: the frame below it names the function to write.
-    if (/^(chapters|solutions)\/wiring\/errors\.ts$/.test(rel) && frame.method === 'todo') continue;
+    if (rel === 'core/errors.ts' && frame.method === 'todo') continue;
     frames.push({ method: frame.method, file: rel, line: frame.line, column: frame.column });
   }
   return frames;
@@ -171,7 +171,7 @@ export function formatError(error: TestError, root: string, c: Colors, color: bo
       const text = frame.method ? `at ${frame.method} (${where})` : `at ${where}`;
       out.push(frame.file.startsWith('chapters/') ? `  ${c.cyan(text)}` : c.dim(`  ${text}`));
     }
-    const own = frames.find((frame) => frame.file.startsWith('chapters/') && !frame.file.startsWith('chapters/wiring/'));
+    const own = frames.find((frame) => frame.file.startsWith('chapters/'));
     const shown = own ? codeFrame(root, own, c) : undefined;
     if (shown) out.push('', indent(shown));
   }

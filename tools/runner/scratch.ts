@@ -1,7 +1,7 @@
 /**
  * Scratch copies of the repository, for the runner's own tests and for measure-watch.ts.
  *
- * A scratch copy holds what the runner needs (chapters/, solutions/, test/, tools/, the configs) with
+ * A scratch copy holds what the runner needs (core/, server/, chapters/, solutions/, test/, tools/, the configs) with
  * node_modules linked, so the runner can be started in it and its files changed freely. With
  * `fake: true` the real chapters and chapter tests are left out and three tiny chapters are written
  * instead: the runner's behaviour is then checked without depending on the real chapters' state.
@@ -41,15 +41,10 @@ export function makeScratchCopy(options: ScratchOptions = {}): string {
     }
     return true;
   };
-  for (const top of ['chapters', 'solutions', 'test', 'tools']) {
+  for (const top of ['core', 'server', 'chapters', 'solutions', 'test', 'tools']) {
     const src = path.join(repoRoot, top);
     if (fs.existsSync(src)) fs.cpSync(src, path.join(dir, top), { recursive: true, filter: keep });
     else fs.mkdirSync(path.join(dir, top), { recursive: true });
-  }
-  // The learner's tree always has the given wiring code.
-  const wiring = path.join(dir, 'chapters', 'wiring');
-  if (!fs.existsSync(wiring) && fs.existsSync(path.join(dir, 'solutions', 'wiring'))) {
-    fs.cpSync(path.join(dir, 'solutions', 'wiring'), wiring, { recursive: true });
   }
   fs.symlinkSync(path.join(repoRoot, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
   if (options.fake) writeFakeChapters(dir);
@@ -85,7 +80,7 @@ export function writeFakeChapters(root: string): void {
       title: 'Alpha: adding',
       file: 'alpha.ts',
       solution: `/** Adds two numbers. */\nexport function add(a: number, b: number): number {\n  return a + b;\n}\n`,
-      starter: `import { todo } from '../wiring/errors.ts';\n\n/** Adds two numbers. */\nexport function add(a: number, b: number): number {\n  return todo('chapters/01-alpha/alpha.ts', 'add: the sum of a and b');\n}\n`,
+      starter: `import { todo } from '../../core/errors.ts';\n\n/** Adds two numbers. */\nexport function add(a: number, b: number): number {\n  return todo('chapters/01-alpha/alpha.ts', 'add: the sum of a and b');\n}\n`,
       test: `import { describe, expect, it } from 'vitest';\nimport { add } from '@impl/01-alpha/alpha.ts';\n\ndescribe('add', () => {\n  it('adds small numbers', () => {\n    expect(add(1, 2)).toBe(3);\n  });\n  it('adds negative numbers', () => {\n    expect(add(-1, -2)).toBe(-3);\n  });\n});\n`,
     },
     {
@@ -93,15 +88,15 @@ export function writeFakeChapters(root: string): void {
       title: 'Beta: multiplying',
       file: 'beta.ts',
       solution: `/** Twice n. */\nexport function double(n: number): number {\n  return n * 2;\n}\n\n/** Three times n. */\nexport function triple(n: number): number {\n  return n * 3;\n}\n`,
-      starter: `import { todo } from '../wiring/errors.ts';\n\n/** Twice n. */\nexport function double(n: number): number {\n  return todo('chapters/02-beta/beta.ts', 'double: twice n');\n}\n\n/** Three times n. */\nexport function triple(n: number): number {\n  return todo('chapters/02-beta/beta.ts', 'triple: three times n');\n}\n`,
-      test: `import { describe, expect, it } from 'vitest';\nimport { double, triple } from '@impl/02-beta/beta.ts';\n\ndescribe('double', () => {\n  it('doubles 2', () => {\n    expect(double(2)).toBe(4);\n  });\n  it('doubles 0', () => {\n    expect(double(0)).toBe(0);\n  });\n});\n\ndescribe('triple', () => {\n  it('triples 2', () => {\n    expect(triple(2), 'sent: 2\\nexpected: 6 (RFC 6455 §0)').toBe(6);\n  });\n});\n`,
+      starter: `import { todo } from '../../core/errors.ts';\n\n/** Twice n. */\nexport function double(n: number): number {\n  return todo('chapters/02-beta/beta.ts', 'double: twice n');\n}\n\n/** Three times n. */\nexport function triple(n: number): number {\n  return todo('chapters/02-beta/beta.ts', 'triple: three times n');\n}\n`,
+      test: `import { describe, expect, it } from 'vitest';\nimport { double, triple } from '@impl/02-beta/beta.ts';\n\ndescribe('double', () => {\n  it('doubles 2', () => {\n    expect(double(2)).toBe(4);\n  });\n  it('doubles 0', () => {\n    expect(double(0)).toBe(0);\n  });\n});\n\ndescribe('triple', () => {\n  it('triples 2', () => {\n    expect(triple(2), 'sent: 2\\nexpected: 6 (RFC 6455 §5.2)').toBe(6);\n  });\n});\n`,
     },
     {
       slug: '03-gamma',
       title: 'Gamma: greeting',
       file: 'gamma.ts',
       solution: `/** A greeting for name. */\nexport function greet(name: string): string {\n  return \`Hello, \${name}!\`;\n}\n`,
-      starter: `import { todo } from '../wiring/errors.ts';\n\n/** A greeting for name. */\nexport function greet(name: string): string {\n  return todo('chapters/03-gamma/gamma.ts', 'greet: say hello');\n}\n`,
+      starter: `import { todo } from '../../core/errors.ts';\n\n/** A greeting for name. */\nexport function greet(name: string): string {\n  return todo('chapters/03-gamma/gamma.ts', 'greet: say hello');\n}\n`,
       test: `import { expect, it } from 'vitest';\nimport { greet } from '@impl/03-gamma/gamma.ts';\n\nit('greets', () => {\n  expect(greet('Ada')).toBe('Hello, Ada!');\n});\n`,
     },
   ];

@@ -13,9 +13,9 @@
 import { ByteQueue } from '../../../../solutions/02-http-head/byte-queue.ts';
 import { decodeFrame, decodeFrameHeader, type DecodeOptions } from '../../../../solutions/05-frames/decode.ts';
 import { encodeFrame } from '../../../../solutions/05-frames/encode.ts';
-import { Opcode, opcodeName, type FrameHeader } from '../../../../solutions/05-frames/frame.ts';
-import { ProtocolError } from '../../../../solutions/wiring/errors.ts';
-import { CloseCode } from '../../../../solutions/wiring/close-code.ts';
+import { Opcode, opcodeName, type FrameHeader } from '../../../../core/frame.ts';
+import { ProtocolError } from '../../../../core/errors.ts';
+import { CloseCode } from '../../../../core/close-code.ts';
 import type { FieldId, FrameSegment } from '../FrameLayout/fields.ts';
 
 export { Opcode, opcodeName };
@@ -59,7 +59,7 @@ export function parseMaskingKey(text: string): Uint8Array {
 }
 
 
-/** "protocol error" for 1002, from the names in solutions/wiring/close-code.ts. */
+/** "protocol error" for 1002, from the names in core/close-code.ts. */
 export function closeCodeName(code: number): string {
   const entry = Object.entries(CloseCode).find(([, value]) => value === code);
   if (entry === undefined) {

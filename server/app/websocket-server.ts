@@ -1,5 +1,5 @@
 /**
- * Chapter 10: the application API's server — what an application built on this workbook imports.
+ * The application API's server (chapter 10): what an application built on this workbook imports.
  *
  * ```ts
  * const server = await createWebSocketServer({ port: 8080, protocols: ['chat'] });
@@ -9,22 +9,21 @@
  * process.on('SIGINT', () => server.close({ code: 1001, timeout: 1000 }));
  * ```
  *
- * It is a thin layer over the socket glue (wiring/server.ts): the glue calls one function with
+ * It is a thin layer over the socket glue (server/wiring/server.ts): the glue calls one function with
  * every event of every connection; this class keeps a {@link WebSocket} per open connection, hands
  * each event to it, and answers plain HTTP requests through `handleRequest` (default: 426 Upgrade
- * Required, RFC 6455 §4.4), which is how the demo serves its page on the same port.
+ * Required, RFC 6455 §4.2.2 step 4), which is how the demo serves its page on the same port.
  */
 import { EventEmitter } from 'node:events';
-import type { RequestHead } from '../02-http-head/request-head.ts';
-import type { HttpResponse } from '../04-upgrade/handshake.ts';
-import { ReadyState } from '../06-closing/closing-handshake.ts';
+import { ReadyState } from '../../core/ready-state.ts';
+import type { RequestHead } from '@impl/02-http-head/request-head.ts';
+import type { HttpResponse } from '@impl/04-upgrade/handshake.ts';
+import type { SendData } from '@impl/10-app/arguments.ts';
+import type { Closable, ShutdownOptions } from '@impl/10-app/shutdown.ts';
 import type { ConnectionEvent } from '../wiring/connection.ts';
-import { withStandIn } from '../wiring/layers.ts';
+import { shutdown } from '../wiring/layers.ts';
 import type { RunningServer, ServerOptions, SocketConnection } from '../wiring/server.ts';
 import { startServer, upgradeRequired } from '../wiring/server.ts';
-import type { SendData } from './arguments.ts';
-import type { Closable, ShutdownOptions } from './shutdown.ts';
-import { shutdown } from './shutdown.ts';
 import { WebSocket } from './websocket.ts';
 
 /** A plain HTTP request (no `Upgrade`), for {@link WebSocketServerOptions.handleRequest}. */
@@ -90,11 +89,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
       terminate: () => connection.destroy(),
       closed: socket.closed,
     }));
-    await withStandIn(
-      () => shutdown(clients, options),
-      () => Promise.resolve(),
-      'shutting down drops every connection without a close frame (clients see 1006)',
-    );
+    await shutdown(clients, options);
     await running.close();
   }
 

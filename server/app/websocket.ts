@@ -1,5 +1,5 @@
 /**
- * Chapter 10: one client connection, as the application sees it — shaped like the browser's
+ * The application API (chapter 10): one client connection, as the application sees it — shaped like the browser's
  * WebSocket and the `ws` package's.
  *
  * The same names mean the same things on both ends of the wire: `readyState` (CONNECTING, OPEN,
@@ -18,13 +18,12 @@
  * - `closed` is a promise of the close event, handy for awaiting the end of a connection.
  */
 import { EventEmitter } from 'node:events';
-import type { RequestHead } from '../02-http-head/request-head.ts';
-import { ReadyState } from '../06-closing/closing-handshake.ts';
+import { ReadyState } from '../../core/ready-state.ts';
+import type { RequestHead } from '@impl/02-http-head/request-head.ts';
+import type { SendData } from '@impl/10-app/arguments.ts';
 import type { ConnectionEvent } from '../wiring/connection.ts';
-import { withStandIn } from '../wiring/layers.ts';
-import type { ByteTap, SocketConnection } from '../wiring/server.ts';
-import type { SendData } from './arguments.ts';
-import { outgoingMessage, validateCloseArguments } from './arguments.ts';
+import { outgoingMessage, validateCloseArguments } from '../wiring/layers.ts';
+import type { ByteTap, SocketConnection } from '../wiring/socket-connection.ts';
 
 /** How a connection ended, as the `close` event reports it. */
 export interface CloseEventInfo {
@@ -96,11 +95,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
    * browser while CONNECTING or for data of another type.
    */
   send(data: SendData): boolean {
-    const message = withStandIn(
-      () => outgoingMessage(this.readyState, data),
-      () => sendAnyway(data),
-      'send() checks neither the state nor the type of its data',
-    );
+    const message = outgoingMessage(this.readyState, data);
     if (message === null) return false;
     return this.connection.send(message);
   }
@@ -110,11 +105,7 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
    * 123 bytes of UTF-8, or this throws as the browser does. Nothing happens once closing.
    */
   close(code?: number, reason?: string): void {
-    const info = withStandIn(
-      () => validateCloseArguments(code, reason),
-      () => ({ code: code ?? 1000, reason: reason ?? '' }),
-      'close() does not check its code and reason',
-    );
+    const info = validateCloseArguments(code, reason);
     if (this.readyState !== ReadyState.OPEN) return;
     this.connection.close(info.code, info.reason);
   }
@@ -190,12 +181,6 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
 }
 
 const textEncoder = new TextEncoder();
-
-/** The stand-in for outgoingMessage: a string as text, anything else as the bytes it views. */
-function sendAnyway(data: SendData): string | Uint8Array {
-  if (typeof data === 'string') return data;
-  return ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data);
-}
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return typeof value === 'object' && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';

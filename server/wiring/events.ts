@@ -1,9 +1,9 @@
 /**
  * What a connection says to the world: events for the application, bytes and "close now" for the
- * socket glue. The connection itself never touches a socket (see connection.ts).
+ * socket glue. The connection itself never touches a socket or a timer (see connection.ts).
  */
-import type { RequestHead } from '../02-http-head/request-head.ts';
-import type { Message } from '../07-messages/assembler.ts';
+import type { RequestHead } from '@impl/02-http-head/request-head.ts';
+import type { Message } from '@impl/07-messages/assembler.ts';
 
 /** What a connection tells its application. */
 export type ConnectionEvent =
@@ -29,6 +29,8 @@ export interface ConnectionSink {
   write(chunks: readonly Uint8Array[]): void;
   /** Close the TCP connection once everything written so far is sent. */
   end(): void;
+  /** Drop the TCP connection now, unsent bytes discarded: the peer let a deadline pass. */
+  destroy(reason: string): void;
   /** Tell the application. */
   emit(event: ConnectionEvent): void;
 }

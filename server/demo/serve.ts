@@ -9,19 +9,18 @@
  * - an upgrade on any other path is an echo endpoint: every message comes back as it was sent;
  * - the subprotocol `chat` is chosen when a client offers it.
  *
- * While chapter 10 is a starter its stand-ins keep all of this running (with notices); `close()`
- * is then abrupt instead of 1001 to everyone.
+ * While chapter 10 is a starter its stand-ins keep all of this running (see wiring/layers.ts);
+ * `close()` is then abrupt instead of 1001 to everyone.
  */
-import type { HttpResponse } from '../04-upgrade/handshake.ts';
-import { createWebSocketServer } from '../10-app/websocket-server.ts';
-import type { HttpRequest } from '../10-app/websocket-server.ts';
-import { broadcast } from '../10-app/websocket-server.ts';
-import type { WebSocket } from '../10-app/websocket.ts';
-import { CloseCode } from './close-code.ts';
+import { CloseCode } from '../../core/close-code.ts';
+import type { HttpResponse } from '@impl/04-upgrade/handshake.ts';
+import type { HttpRequest } from '../app/websocket-server.ts';
+import { broadcast, createWebSocketServer } from '../app/websocket-server.ts';
+import type { WebSocket } from '../app/websocket.ts';
+import type { RunningServer, ServerOptions } from '../wiring/server.ts';
+import { upgradeRequired } from '../wiring/server.ts';
 import { DEMO_PAGE } from './demo-page.ts';
 import { FrameLog } from './frame-log.ts';
-import type { RunningServer, ServerOptions } from './server.ts';
-import { upgradeRequired } from './server.ts';
 
 export type { RunningServer };
 

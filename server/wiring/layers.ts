@@ -1,0 +1,266 @@
+/**
+ * The chapters' layers the server runs: the one place where a tree is loaded and where a starter's
+ * TODO is told apart from a written layer.
+ *
+ * The given code (server/wiring, server/app, server/demo) exists once and runs the layers of one
+ * tree. `@impl/` names that tree: the reference (`solutions/`) or the learner's (`chapters/`),
+ * chosen per process (vitest's alias, `tools/tree.ts` for tsx, the benchmark's esbuild plugin).
+ * Only this module imports the tree's functions and classes; the rest of the given code imports
+ * them from here.
+ *
+ * The server must run after every chapter, while later chapters are still starters whose TODOs
+ * throw NotImplementedError. So each layer is tried once, right here, on a tiny input: one that
+ * throws NotImplementedError is replaced by its stand-in (stand-ins.ts), and {@link standIns} says
+ * what the server does meanwhile. A written layer is exported as it is, so the reference server
+ * calls its chapters directly, with nothing in between and no such check on any later call. A
+ * layer that throws anything else on its probe counts as written: its chapter's tests will say
+ * what is wrong with it.
+ */
+import { HttpError, NotImplementedError } from '../../core/errors.ts';
+import { Opcode } from '../../core/frame.ts';
+import { ReadyState } from '../../core/ready-state.ts';
+import * as listener from '@impl/01-tcp-listener/listener.ts';
+import * as queue from '@impl/02-http-head/byte-queue.ts';
+import * as head from '@impl/02-http-head/request-head.ts';
+import * as handshake from '@impl/04-upgrade/handshake.ts';
+import * as decode from '@impl/05-frames/decode.ts';
+import * as encode from '@impl/05-frames/encode.ts';
+import * as mask from '@impl/05-frames/mask.ts';
+import * as close from '@impl/06-closing/close.ts';
+import * as closing from '@impl/06-closing/closing-handshake.ts';
+import * as assembler from '@impl/07-messages/assembler.ts';
+import * as watchdog from '@impl/08-heartbeat/watchdog.ts';
+import * as flow from '@impl/09-backpressure/flow-control.ts';
+import * as args from '@impl/10-app/arguments.ts';
+import * as shutdownModule from '@impl/10-app/shutdown.ts';
+import * as maskWords from '@impl/11-performance/mask-words.ts';
+import * as standIn from './stand-ins.ts';
+
+/** A layer the server runs as a stand-in, because its chapter is still a starter. */
+export interface StandInNotice {
+  /** The chapter, e.g. `05`. */
+  readonly chapter: string;
+  /** What to implement, e.g. `decodeFrame: wait for header + payload, …`. */
+  readonly task: string;
+  /** What the server does until then. */
+  readonly meanwhile: string;
+}
+
+/** Every stand-in taken when this tree was loaded, in chapter order. */
+export const standIns: StandInNotice[] = [];
+
+/**
+ * `layer` if `probe(layer)` runs without a NotImplementedError, else the stand-in that
+ * `fallback` makes (it gets the TODO's message, to name the chapter to the client).
+ */
+function choose<T>(layer: T, probe: (layer: T) => unknown, fallback: (notice: string) => T, meanwhile: string): T {
+  try {
+    probe(layer);
+    return layer;
+  } catch (error) {
+    if (!(error instanceof NotImplementedError)) return layer;
+    standIns.push({ chapter: error.chapter, task: error.task, meanwhile });
+    return fallback(error.message);
+  }
+}
+
+/** The bytes of a string, for the probes. */
+const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
+
+// Chapter 01. Nothing runs without a listener, so it has no stand-in: `listen` throws its TODO.
+export const listen = listener.listen;
+export type { ConnectionHandler } from '@impl/01-tcp-listener/listener.ts';
+
+// Chapter 02.
+export const ByteQueue: typeof queue.ByteQueue = choose(
+  queue.ByteQueue,
+  (Queue) => {
+    const q = new Queue();
+    q.push(bytes('ab'));
+    return [q.length, q.byteAt(1), q.peek(1), q.consume(1)];
+  },
+  () => standIn.JoiningQueue as unknown as typeof queue.ByteQueue,
+  'bytes are joined into one array on every read',
+);
+/** A queue holding `data`, of the queue class chosen above. */
+const queueOf = (data: Uint8Array): queue.ByteQueue => {
+  const q = new ByteQueue();
+  q.push(data);
+  return q;
+};
+
+export const RequestHeadParser: typeof head.RequestHeadParser = choose(
+  head.RequestHeadParser,
+  (Parser) => new Parser().parse(queueOf(bytes('GET / HTTP/1.1\r\nHost: probe\r\n\r\n'))),
+  (notice) => standIn.refusingHeadParser(notice) as unknown as typeof head.RequestHeadParser,
+  'every request is answered 501 Not Implemented',
+);
+export const defaultHeadLimits = head.defaultHeadLimits;
+
+// Chapters 03–04 (decideHandshake calls chapter 03's key functions).
+const probeHead: head.RequestHead = {
+  method: 'GET',
+  target: '/',
+  version: 'HTTP/1.1',
+  headers: new Map([
+    ['host', ['probe']],
+    ['upgrade', ['websocket']],
+    ['connection', ['Upgrade']],
+    ['sec-websocket-key', ['dGhlIHNhbXBsZSBub25jZQ==']],
+    ['sec-websocket-version', ['13']],
+  ]),
+};
+export const decideHandshake: typeof handshake.decideHandshake = choose(
+  handshake.decideHandshake,
+  (decide) => decide(probeHead),
+  (notice) => () => standIn.notImplemented(notice),
+  'every request is answered 501 Not Implemented',
+);
+export const acceptResponse: typeof handshake.acceptResponse = choose(
+  handshake.acceptResponse,
+  (accept) => accept({ kind: 'websocket', path: '/', accept: 's3pPLMBiTxaQ9kYGzzhZRbK+xOo=', protocol: null }),
+  (notice) => () => standIn.notImplemented(notice),
+  'every upgrade is answered 501 Not Implemented',
+);
+export const refusalResponse: typeof handshake.refusalResponse = choose(
+  handshake.refusalResponse,
+  (refuse) => refuse(new HttpError(400, 'probe')),
+  () => standIn.plainRefusal,
+  'a refusal carries its status and headers, with its reason as a plain body',
+);
+export const formatResponse: typeof handshake.formatResponse = choose(
+  handshake.formatResponse,
+  (format) => format({ status: 200, headers: {}, body: '' }),
+  () => standIn.plainTextResponse,
+  'responses are written by a minimal stand-in',
+);
+
+// Chapter 05, and chapter 11's faster unmasking once it is written (silently: nothing is missing
+// without it).
+const probeKey = new Uint8Array([1, 2, 3, 4]);
+export const applyMask = mask.applyMask;
+export const unmask: (data: Uint8Array, maskingKey: Uint8Array) => void = (() => {
+  try {
+    maskWords.applyMaskWords(new Uint8Array(8), probeKey);
+    return maskWords.applyMaskWords;
+  } catch (error) {
+    if (error instanceof NotImplementedError) return applyMask;
+    throw error;
+  }
+})();
+/** A masked, empty, final text frame. */
+const probeFrame = new Uint8Array([0x81, 0x80, 1, 2, 3, 4]);
+export const decodeFrame: typeof decode.decodeFrame = choose(
+  decode.decodeFrame,
+  (decodeOne) => decodeOne(queueOf(probeFrame.slice()), { unmask }),
+  (notice) => standIn.undecodable(notice),
+  'a connection is closed at its first frame',
+);
+export const decodeFrameHeader: typeof decode.decodeFrameHeader = choose(
+  decode.decodeFrameHeader,
+  (decodeHeader) => decodeHeader(queueOf(probeFrame.slice())),
+  (notice) => standIn.undecodable(notice),
+  'the demo has no frame log',
+);
+export const encodeFrame: typeof encode.encodeFrame = choose(
+  encode.encodeFrame,
+  (encodeOne) => encodeOne(Opcode.Text, bytes('a')),
+  () => standIn.unsendable,
+  'nothing is sent after the 101 (not even a close frame)',
+);
+
+// Chapter 06.
+export const parseClosePayload: typeof close.parseClosePayload = choose(
+  close.parseClosePayload,
+  (parse) => parse(new Uint8Array([0x03, 0xe8])),
+  () => standIn.unreadClosePayload,
+  "a close frame's code and reason are not read",
+);
+export const encodeClosePayload: typeof close.encodeClosePayload = choose(
+  close.encodeClosePayload,
+  (encodePayload) => encodePayload(1000, ''),
+  () => standIn.emptyClosePayload,
+  'every close frame sent is empty',
+);
+export const replyToClose: typeof closing.replyToClose = choose(
+  closing.replyToClose,
+  (reply) => reply(ReadyState.OPEN, { code: 1000, reason: '' }),
+  () => standIn.noCloseReply,
+  "the peer's close frame is not answered (the TCP close follows)",
+);
+export const closeForError: typeof closing.closeForError = choose(
+  closing.closeForError,
+  (closeFor) => closeFor(new Error('probe')),
+  () => standIn.emptyCloseFor,
+  'a failed connection gets an empty close frame',
+);
+
+// Chapter 07.
+export const MessageAssembler: typeof assembler.MessageAssembler = choose(
+  assembler.MessageAssembler,
+  (Assembler) => {
+    const messages = new Assembler();
+    messages.push({ fin: false, rsv1: false, rsv2: false, rsv3: false, opcode: Opcode.Text, masked: true, payload: bytes('a') });
+    return messages.bufferedLength;
+  },
+  () => standIn.SingleFrameMessages as unknown as typeof assembler.MessageAssembler,
+  'text is not checked for UTF-8 and fragmented messages are refused',
+);
+export const DEFAULT_MAX_MESSAGE_LENGTH = assembler.DEFAULT_MAX_MESSAGE_LENGTH;
+
+// Chapter 08.
+export const Watchdog: typeof watchdog.Watchdog = choose(
+  watchdog.Watchdog,
+  (Dog) => {
+    const dog = new Dog(watchdog.DEFAULT_TIMEOUTS, 0);
+    dog.activity(1);
+    dog.opened(2);
+    dog.check(3);
+    dog.closing(4);
+    dog.deadline();
+    dog.stop();
+  },
+  () => standIn.NoTimeouts as unknown as typeof watchdog.Watchdog,
+  'no timers run: no heartbeat pings, no handshake timeout and no close timeout',
+);
+export const withDefaultTimeouts = watchdog.withDefaultTimeouts;
+
+// Chapter 09.
+export const FlowControl: typeof flow.FlowControl = choose(
+  flow.FlowControl,
+  (Flow) => new Flow(flow.DEFAULT_FLOW_LIMITS).readingAction(),
+  () =>
+    class NeverPausing extends flow.FlowControl {
+      override readingAction(): null {
+        return null;
+      }
+    },
+  'reading never pauses: a client that sends faster than the server keeps up grows it without bound',
+);
+export const slowConsumerAction: typeof flow.slowConsumerAction = choose(
+  flow.slowConsumerAction,
+  (decide) => decide(0, 1, flow.DEFAULT_FLOW_LIMITS),
+  () => standIn.alwaysSend,
+  'every message is queued for a client, however far behind it is',
+);
+export const withDefaultFlowLimits = flow.withDefaultFlowLimits;
+
+// Chapter 10.
+export const outgoingMessage: typeof args.outgoingMessage = choose(
+  args.outgoingMessage,
+  (outgoing) => outgoing(ReadyState.OPEN, 'a'),
+  () => standIn.sendAnyway,
+  'send() checks neither the state nor the type of its data',
+);
+export const validateCloseArguments: typeof args.validateCloseArguments = choose(
+  args.validateCloseArguments,
+  (validate) => validate(1000, ''),
+  () => standIn.uncheckedClose,
+  'close() does not check its code and reason',
+);
+export const shutdown: typeof shutdownModule.shutdown = choose(
+  shutdownModule.shutdown,
+  (stop) => stop([], { timeout: 0 }),
+  () => standIn.dropEveryone,
+  'shutting down drops every connection without a close frame (clients see 1006)',
+);

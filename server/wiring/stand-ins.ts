@@ -1,0 +1,176 @@
+/**
+ * What the server does at a layer whose chapter is not written yet.
+ *
+ * The workbook is cumulative: after every chapter the learner's server runs and does what that
+ * chapter taught, while the chapters after it are still starters. layers.ts decides once, when the
+ * tree is loaded, which layers are written; for each one that is not, it takes the stand-in below.
+ * Every stand-in is deliberately crude and gives nothing of its chapter away: it refuses, says
+ * nothing, or passes data through unchecked. The chapter replaces it.
+ */
+import { CloseCode } from '../../core/close-code.ts';
+import { HttpError } from '../../core/errors.ts';
+import type { Frame } from '../../core/frame.ts';
+import { Opcode } from '../../core/frame.ts';
+import type { ReadyState } from '../../core/ready-state.ts';
+import type { RequestHead } from '@impl/02-http-head/request-head.ts';
+import type { HttpResponse } from '@impl/04-upgrade/handshake.ts';
+import { REASON_PHRASES } from '@impl/04-upgrade/handshake.ts';
+import type { CloseInfo } from '@impl/06-closing/close.ts';
+import type { Message } from '@impl/07-messages/assembler.ts';
+import type { Expiry } from '@impl/08-heartbeat/watchdog.ts';
+import type { SendData } from '@impl/10-app/arguments.ts';
+import type { Closable } from '@impl/10-app/shutdown.ts';
+
+const encoder = new TextEncoder();
+
+/** Until chapter 02: a queue that joins every chunk into one array (O(n²), fine for a handshake). */
+export class JoiningQueue {
+  private bytes = new Uint8Array(0);
+
+  get length(): number {
+    return this.bytes.length;
+  }
+
+  push(chunk: Uint8Array): void {
+    const joined = new Uint8Array(this.bytes.length + chunk.length);
+    joined.set(this.bytes, 0);
+    joined.set(chunk, this.bytes.length);
+    this.bytes = joined;
+  }
+
+  byteAt(index: number): number {
+    if (!(index >= 0 && index < this.bytes.length)) throw new RangeError(`no byte at ${index}`);
+    return this.bytes[index]!;
+  }
+
+  peek(n: number): Uint8Array {
+    if (n > this.bytes.length) throw new RangeError(`only ${this.bytes.length} bytes queued`);
+    return this.bytes.slice(0, n);
+  }
+
+  consume(n: number): Uint8Array {
+    const taken = this.peek(n);
+    this.bytes = this.bytes.slice(n);
+    return taken;
+  }
+}
+
+/** A layer that refuses every handshake with 501, naming the chapter that is missing. */
+export function notImplemented(notice: string): never {
+  throw new HttpError(501, notice);
+}
+
+/** Until chapter 02 parses heads: every request is answered 501 as soon as bytes arrive. */
+export function refusingHeadParser(notice: string): new (...args: never[]) => { parse(queue: unknown): RequestHead | null } {
+  return class RefusingHeadParser {
+    parse(): RequestHead | null {
+      return notImplemented(notice);
+    }
+  };
+}
+
+/** Until chapter 04: a minimal HTTP/1.1 response, its headers kept, with a text body. */
+export function plainTextResponse(response: HttpResponse): Uint8Array {
+  const body = typeof response.body === 'string' ? encoder.encode(response.body) : (response.body ?? new Uint8Array(0));
+  const headers: Record<string, string> = {
+    'Content-Type': 'text/plain; charset=utf-8',
+    Connection: 'close',
+    ...response.headers,
+    'Content-Length': String(body.length),
+  };
+  const lines = [`HTTP/1.1 ${response.status} ${REASON_PHRASES[response.status] ?? 'Status'}`];
+  for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`);
+  const head = encoder.encode(`${lines.join('\r\n')}\r\n\r\n`);
+  const bytes = new Uint8Array(head.length + body.length);
+  bytes.set(head, 0);
+  bytes.set(body, head.length);
+  return bytes;
+}
+
+/** Until chapter 04's refusalResponse: the error's status and headers, its message as the body. */
+export function plainRefusal(error: HttpError): HttpResponse {
+  return { status: error.status, headers: error.headers, body: `${error.message}\n` };
+}
+
+/** Until chapter 05 decodes frames: the first frame fails the connection. */
+export function undecodable(notice: string): () => never {
+  return () => {
+    throw new Error(notice);
+  };
+}
+
+/** Until chapter 05 encodes frames: nothing can be sent (a closing connection just closes TCP). */
+export function unsendable(): Uint8Array[] {
+  return [];
+}
+
+/** Until chapter 06: a close frame's payload is not read (1005 as if empty)… */
+export function unreadClosePayload(): CloseInfo {
+  return { code: CloseCode.NoStatusReceived, reason: '' };
+}
+
+/** … and every close frame sent is an empty one, which is always valid (RFC 6455 §5.5.1). */
+export function emptyClosePayload(): Uint8Array {
+  return new Uint8Array(0);
+}
+
+/** Until chapter 06: no close frame is answered; the TCP close must do. */
+export function noCloseReply(): CloseInfo | null {
+  return null;
+}
+
+/** Until chapter 06: every failure is an empty close frame. */
+export function emptyCloseFor(): CloseInfo {
+  return { code: CloseCode.NoStatusReceived, reason: '' };
+}
+
+/** Until chapter 07: a single-frame message passes as is (text unchecked); fragments are refused. */
+export class SingleFrameMessages {
+  push(frame: Frame): Message | null {
+    if (!frame.fin || frame.opcode === Opcode.Continuation) throw new Error('fragmented messages need chapter 07');
+    return frame.opcode === Opcode.Text
+      ? { type: 'text', data: new TextDecoder().decode(frame.payload) }
+      : { type: 'binary', data: frame.payload };
+  }
+
+  get bufferedLength(): number {
+    return 0;
+  }
+}
+
+/** Until chapter 08: no clock runs, so no ping is sent and no silent peer is ever dropped. */
+export class NoTimeouts {
+  activity(): void {}
+  opened(): void {}
+  closing(): void {}
+  stop(): void {}
+  deadline(): number | null {
+    return null;
+  }
+  check(): Expiry | null {
+    return null;
+  }
+}
+
+/** Until chapter 09: every message is queued for a client, however far behind it is. */
+export function alwaysSend(): 'send' {
+  return 'send';
+}
+
+/** Until chapter 10: a string goes as text and anything else as the bytes it views, in any state. */
+export function sendAnyway(_state: ReadyState, data: SendData): string | Uint8Array {
+  if (typeof data === 'string') return data;
+  return ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data);
+}
+
+/** Until chapter 10: close() takes its code and reason unchecked. */
+export function uncheckedClose(code?: number, reason?: string): CloseInfo {
+  return { code: code ?? CloseCode.Normal, reason: reason ?? '' };
+}
+
+/** Until chapter 10: a shutdown drops every client at once (they see 1006). */
+export async function dropEveryone(clients: Iterable<Closable>): Promise<void> {
+  const all = [...clients];
+  for (const client of all) client.terminate();
+  await Promise.all(all.map((client) => client.closed));
+}
