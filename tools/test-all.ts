@@ -1,16 +1,21 @@
 /**
  * `npm test`: the workbook's own checks, in the order that fails fastest.
  *
- * 1. The type check of solutions, tests and tools.
+ * 1. The type check of core, solutions, server, tests and tools.
  * 2. Every committed starter matches what the solutions generate.
- * 3. The starters type-check as a tree of their own.
- * 4. Every test against solutions/.
- * 5. The proof that the workbook is cumulative and that every chapter is an exercise: for each
+ * 3. Imports run one way, with no cycles (tools/check-layers.ts).
+ * 4. Every RFC section cited exists (tools/check-citations.ts).
+ * 5. The starters type-check as a tree of their own.
+ * 6. Every test against solutions/ (the chapters' tests, the sans-I/O connection's, the tooling's).
+ * 7. The proof that the workbook is cumulative and that every chapter is an exercise: for each
  *    chapter N, in a scratch tree holding the solutions of chapters 1..N-1 and the starters of
  *    N.. , chapter N's tests FAIL; with chapter N's solution added (later chapters still starters),
  *    they PASS.
  *
- * Flags: --skip-proof (steps 1–4 only), --only-proof, --chapter NN (prove one chapter).
+ * A failed check that is not a test (the type check, stale starters …) counts as one failure in the
+ * closing `N passed, M failed` line, and the line before it names it.
+ *
+ * Flags: --skip-proof (steps 1–6 only), --only-proof, --chapter NN (prove one chapter).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -110,6 +115,16 @@ async function main(): Promise<void> {
       console.log(`out of date (run \`npm run starters\`): ${stale.join(', ')}`);
       failures.push('stale starters');
     } else console.log('every starter matches its solution');
+
+    step('imports run one way (tools/check-layers.ts)');
+    if (spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'tools/check-layers.ts')], { stdio: 'inherit' }).status !== 0) {
+      failures.push('layer check');
+    }
+
+    step('every RFC section cited exists (tools/check-citations.ts)');
+    if (spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'tools/check-citations.ts')], { stdio: 'inherit' }).status !== 0) {
+      failures.push('citation check');
+    }
   }
 
   const starters = generateStarters();
@@ -172,8 +187,11 @@ async function main(): Promise<void> {
 
   console.log('');
   if (failures.length > 0) {
+    // Each failed check counts once; the failing tests against solutions/ are already counted.
+    const checks = failures.filter((failure) => !failure.startsWith('tests against'));
     console.log(`npm test failed: ${failures.join('; ')}`);
-    console.log(`${passedTests} passed, ${Math.max(failedTests, 1)} failed`);
+    if (checks.length > 0) console.log(`${checks.length} failed check(s), each counted as one failure below: ${checks.join('; ')}`);
+    console.log(`${passedTests} passed, ${Math.max(failedTests + checks.length, 1)} failed`);
     process.exit(1);
   }
   console.log(`${passedTests} passed, 0 failed`);

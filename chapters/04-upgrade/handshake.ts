@@ -12,7 +12,7 @@ import type { RequestHead } from '../02-http-head/request-head.ts';
 import { headerList, headerValue } from '../02-http-head/request-head.ts';
 import { computeAccept, isValidKey } from '../03-accept-key/accept-key.ts';
 import { HttpError, todo } from '../../core/errors.ts';
-import { closingHeaders } from '../../core/http.ts';
+import { REASON_PHRASES, closingHeaders } from '../../core/http.ts';
 
 /** The only protocol version RFC 6455 defines (§4.1 item 9). */
 export const WEBSOCKET_VERSION = '13';
@@ -30,7 +30,7 @@ export type HandshakeDecision =
       readonly path: string;
       /** The Sec-WebSocket-Accept value. */
       readonly accept: string;
-      /** The subprotocol chosen from the client's offer, or null (RFC 6455 §4.2.2 item 5.4). */
+      /** The subprotocol chosen from the client's offer, or null (RFC 6455 §4.2.2 step 4, /subprotocol/; sent by step 5.5). */
       readonly protocol: string | null;
     }
   | {
@@ -46,26 +46,11 @@ export interface HttpResponse {
   readonly body?: string | Uint8Array;
 }
 
-/** Reason phrases of the statuses this server sends (RFC 9110 §15). */
-export const REASON_PHRASES: Readonly<Record<number, string>> = {
-  101: 'Switching Protocols',
-  200: 'OK',
-  204: 'No Content',
-  400: 'Bad Request',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  426: 'Upgrade Required',
-  431: 'Request Header Fields Too Large',
-  500: 'Internal Server Error',
-  501: 'Not Implemented',
-  503: 'Service Unavailable',
-};
-
 /**
  * Checks a request head against RFC 6455 §4.2.1: GET, HTTP/1.1, Host, `Upgrade` containing the
  * `websocket` token, a `Connection` list containing `upgrade`, exactly one valid
  * `Sec-WebSocket-Key`, `Sec-WebSocket-Version: 13`; picks a subprotocol. Throws {@link HttpError}
- * to refuse (426 with `Sec-WebSocket-Version: 13` for another version, RFC 6455 §4.4).
+ * to refuse (426 with `Sec-WebSocket-Version: 13` for another version, RFC 6455 §4.2.2 step 4).
  */
 export function decideHandshake(head: RequestHead, options: HandshakeOptions = {}): HandshakeDecision {
   // TODO (see the chapter's README)

@@ -179,8 +179,8 @@ export const parseClosePayload: typeof close.parseClosePayload = choose(
 export const encodeClosePayload: typeof close.encodeClosePayload = choose(
   close.encodeClosePayload,
   (encodePayload) => encodePayload(1000, ''),
-  () => standIn.emptyClosePayload,
-  'every close frame sent is empty',
+  () => standIn.codeOnlyClosePayload,
+  'a close frame sent carries its code alone, unchecked',
 );
 export const replyToClose: typeof closing.replyToClose = choose(
   closing.replyToClose,
@@ -191,8 +191,8 @@ export const replyToClose: typeof closing.replyToClose = choose(
 export const closeForError: typeof closing.closeForError = choose(
   closing.closeForError,
   (closeFor) => closeFor(new Error('probe')),
-  () => standIn.emptyCloseFor,
-  'a failed connection gets an empty close frame',
+  () => standIn.codeOfError,
+  "a failed connection's close frame has no reason",
 );
 
 // Chapter 07.

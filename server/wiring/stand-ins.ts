@@ -8,13 +8,13 @@
  * nothing, or passes data through unchecked. The chapter replaces it.
  */
 import { CloseCode } from '../../core/close-code.ts';
-import { HttpError } from '../../core/errors.ts';
+import { HttpError, ProtocolError } from '../../core/errors.ts';
+import { REASON_PHRASES } from '../../core/http.ts';
 import type { Frame } from '../../core/frame.ts';
 import { Opcode } from '../../core/frame.ts';
 import type { ReadyState } from '../../core/ready-state.ts';
 import type { RequestHead } from '@impl/02-http-head/request-head.ts';
 import type { HttpResponse } from '@impl/04-upgrade/handshake.ts';
-import { REASON_PHRASES } from '@impl/04-upgrade/handshake.ts';
 import type { CloseInfo } from '@impl/06-closing/close.ts';
 import type { Message } from '@impl/07-messages/assembler.ts';
 import type { Expiry } from '@impl/08-heartbeat/watchdog.ts';
@@ -109,19 +109,19 @@ export function unreadClosePayload(): CloseInfo {
   return { code: CloseCode.NoStatusReceived, reason: '' };
 }
 
-/** … and every close frame sent is an empty one, which is always valid (RFC 6455 §5.5.1). */
-export function emptyClosePayload(): Uint8Array {
-  return new Uint8Array(0);
+/** … a close frame sent carries its code alone (no reason, nothing checked)… */
+export function codeOnlyClosePayload(code: number): Uint8Array {
+  return code === CloseCode.NoStatusReceived ? new Uint8Array(0) : Uint8Array.of(code >> 8, code & 0xff);
 }
 
-/** Until chapter 06: no close frame is answered; the TCP close must do. */
+/** … no close frame is answered: the TCP close must do … */
 export function noCloseReply(): CloseInfo | null {
   return null;
 }
 
-/** Until chapter 06: every failure is an empty close frame. */
-export function emptyCloseFor(): CloseInfo {
-  return { code: CloseCode.NoStatusReceived, reason: '' };
+/** … and a failure is closed with the error's own code, or 1011, without a reason. */
+export function codeOfError(error: unknown): CloseInfo {
+  return { code: error instanceof ProtocolError ? error.code : CloseCode.InternalError, reason: '' };
 }
 
 /** Until chapter 07: a single-frame message passes as is (text unchecked); fragments are refused. */
