@@ -6,7 +6,7 @@ import * as net from 'node:net';
 import { afterEach, describe, expect, test } from 'vitest';
 import type { ConnectionHandler, Listener } from '@impl/01-tcp-listener/listener.ts';
 import { listen } from '@impl/01-tcp-listener/listener.ts';
-import { RawClient, escaped } from './helpers/wire.ts';
+import { RawClient, escaped } from '../tools/wire/index.ts';
 
 /** What a handler saw: every chunk it was fed, and how often (and why) it was told it closed. */
 interface Seen {

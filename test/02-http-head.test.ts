@@ -9,7 +9,7 @@ import type { HeadLimits, RequestHead } from '@impl/02-http-head/request-head.ts
 import { RequestHeadParser, defaultHeadLimits, headerList, headerValue } from '@impl/02-http-head/request-head.ts';
 import { HttpError, NotImplementedError } from '../core/errors.ts';
 import { closeTestServers, startTestServer } from './helpers/server.ts';
-import { RawClient, escaped, hex, upgradeRequest } from './helpers/wire.ts';
+import { RawClient, escaped, hex, upgradeRequest } from '../tools/wire/index.ts';
 
 const latin1 = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, 'latin1'));
 const bytes = (...values: number[]): Uint8Array => Uint8Array.from(values);

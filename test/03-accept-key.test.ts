@@ -5,34 +5,31 @@ import { createHash, randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { WEBSOCKET_GUID, computeAccept, isValidKey } from '@impl/03-accept-key/accept-key.ts';
-
-/** The accept value computed here, independently: base64(SHA-1(key + GUID)). */
-function reference(key: string): string {
-  return createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`, 'latin1').digest('base64');
-}
+// The expected values come from the client toolkit, computed independently of the chapter.
+import { WEBSOCKET_GUID as RFC_GUID, acceptFor } from '../tools/wire/index.ts';
 
 /** Wrong answers a first attempt often gives, each with what went wrong. */
 function knownMistakes(key: string): [string, string][] {
   const sha1 = (input: string | Buffer) => createHash('sha1').update(input);
-  const hexDigest = sha1(key + WEBSOCKET_GUID).digest('hex');
+  const hexDigest = sha1(key + RFC_GUID).digest('hex');
   return [
     ['this is the hex digest: encode the 20 digest bytes in base64, not their hex text', hexDigest],
     ['this is base64 of the hex text of the digest: base64-encode the 20 digest bytes themselves (digest("base64"))', Buffer.from(hexDigest).toString('base64')],
-    ['this hashes the decoded key bytes: hash the key string exactly as it was sent', sha1(Buffer.concat([Buffer.from(key, 'base64'), Buffer.from(WEBSOCKET_GUID)])).digest('base64')],
-    ['the key was lower-cased: base64 is case-sensitive', reference(key.toLowerCase())],
-    ['the key was upper-cased: base64 is case-sensitive', reference(key.toUpperCase())],
-    ['the GUID is in lower case: use it exactly as RFC 6455 §1.3 writes it, upper-case', sha1(key + WEBSOCKET_GUID.toLowerCase()).digest('base64')],
-    ['this hashes GUID + key: the key comes first, then the GUID', sha1(WEBSOCKET_GUID + key).digest('base64')],
+    ['this hashes the decoded key bytes: hash the key string exactly as it was sent', sha1(Buffer.concat([Buffer.from(key, 'base64'), Buffer.from(RFC_GUID)])).digest('base64')],
+    ['the key was lower-cased: base64 is case-sensitive', acceptFor(key.toLowerCase())],
+    ['the key was upper-cased: base64 is case-sensitive', acceptFor(key.toUpperCase())],
+    ['the GUID is in lower case: use it exactly as RFC 6455 §1.3 writes it, upper-case', sha1(key + RFC_GUID.toLowerCase()).digest('base64')],
+    ['this hashes GUID + key: the key comes first, then the GUID', sha1(RFC_GUID + key).digest('base64')],
     ['this hashes the key alone: append the GUID before hashing', sha1(key).digest('base64')],
-    ['something separates the key and the GUID: concatenate them directly', sha1(`${key} ${WEBSOCKET_GUID}`).digest('base64')],
-    ['this is SHA-256: the accept value uses SHA-1', createHash('sha256').update(key + WEBSOCKET_GUID).digest('base64')],
-    ['this is base64url (- _ and no padding): use the standard alphabet with + / and =', sha1(key + WEBSOCKET_GUID).digest('base64url')],
+    ['something separates the key and the GUID: concatenate them directly', sha1(`${key} ${RFC_GUID}`).digest('base64')],
+    ['this is SHA-256: the accept value uses SHA-1', createHash('sha256').update(key + RFC_GUID).digest('base64')],
+    ['this is base64url (- _ and no padding): use the standard alphabet with + / and =', sha1(key + RFC_GUID).digest('base64url')],
   ];
 }
 
 describe('RFC 6455 §1.3: the GUID', () => {
   test('is the one in the RFC, upper-case hex with dashes', () => {
-    expect(WEBSOCKET_GUID).toBe('258EAFA5-E914-47DA-95CA-C5AB0DC85B11');
+    expect(WEBSOCKET_GUID, 'the GUID exactly as RFC 6455 §1.3 writes it').toBe(RFC_GUID);
   });
 });
 
@@ -47,7 +44,7 @@ describe('RFC 6455 §4.2.2 item 5.4: computeAccept', () => {
       .map(([why]) => why);
     expect(
       got,
-      `computeAccept("${key}")${hints.length ? ` — ${hints.join('; ')}` : ''}\nexpected base64(SHA-1(key + "${WEBSOCKET_GUID}")), the 20 digest bytes in standard base64 (RFC 6455 §4.2.2 item 5.4)`,
+      `computeAccept("${key}")${hints.length ? ` — ${hints.join('; ')}` : ''}\nexpected base64(SHA-1(key + "${RFC_GUID}")), the 20 digest bytes in standard base64 (RFC 6455 §4.2.2 item 5.4)`,
     ).toBe(accept);
   });
 
@@ -57,9 +54,9 @@ describe('RFC 6455 §4.2.2 item 5.4: computeAccept', () => {
 
   test('hashes the key string exactly as given: no trimming, no change of case', () => {
     const key = 'x3JJHMbDL1EzLkh9GBhXDw==';
-    expect(computeAccept(key.toLowerCase()), 'base64 is case-sensitive: do not lower-case the key').toBe(reference(key.toLowerCase()));
+    expect(computeAccept(key.toLowerCase()), 'base64 is case-sensitive: do not lower-case the key').toBe(acceptFor(key.toLowerCase()));
     expect(computeAccept(` ${key}`), 'the parser already trimmed the value; computeAccept hashes what it is given').toBe(
-      reference(` ${key}`),
+      acceptFor(` ${key}`),
     );
   });
 
@@ -67,7 +64,7 @@ describe('RFC 6455 §4.2.2 item 5.4: computeAccept', () => {
     fc.assert(
       fc.property(fc.uint8Array({ minLength: 16, maxLength: 16 }), (nonce) => {
         const key = Buffer.from(nonce).toString('base64');
-        expect(computeAccept(key)).toBe(reference(key));
+        expect(computeAccept(key)).toBe(acceptFor(key));
       }),
     );
   });

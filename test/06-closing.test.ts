@@ -10,10 +10,9 @@ import { ReadyState } from '../core/ready-state.ts';
 import type { ConnectionEvent } from '../server/wiring/connection.ts';
 import type { SocketConnection } from '../server/wiring/socket-connection.ts';
 import { ProtocolError } from '../core/errors.ts';
-import type { FrameRead } from './helpers/wire.ts';
-import { RawClient, clientFrame, hex, openWebSocket } from './helpers/wire.ts';
+import type { FrameRead } from '../tools/wire/index.ts';
+import { RawClient, clientFrame, concatBytes, fromHex, hex, openWebSocket } from '../tools/wire/index.ts';
 import { closeTestServers, startTestServer } from './helpers/server.ts';
-import { concatBytes, fromHex } from './helpers/frames.ts';
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
 const utf8Length = (s: string) => utf8(s).length;
@@ -24,13 +23,18 @@ function closePayload(code: number, reason: Uint8Array | string = ''): Uint8Arra
   return concatBytes(head, typeof reason === 'string' ? utf8(reason) : reason);
 }
 
-/** The rule of §7.4 as Autobahn tests it, written out independently of the chapter's code. */
-function validByTheRfc(code: number): boolean {
-  return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1011) || (code >= 3000 && code <= 4999);
+/**
+ * The codes that may be sent, written out independently of the chapter's code: RFC 6455 §7.4.1
+ * defines 1000–1003 and 1007–1011; the IANA registry (§11.7) has added 1012–1014; 3000–3999 are
+ * registered by libraries and applications and 4000–4999 are private (§7.4.2).
+ */
+function validByTheRegistry(code: number): boolean {
+  return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
 }
 
-const VALID_CODES = [1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 3000, 3999, 4000, 4999];
-const INVALID_CODES = [0, 1, 999, 1004, 1005, 1006, 1012, 1013, 1014, 1015, 1016, 1100, 2000, 2999, 5000, 65535];
+const VALID_CODES = [1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000, 3999, 4000, 4999];
+/** Autobahn's invalid codes (cases 7.9.x: 0, 999, 1004, 1005, 1006, 1016, 1100, 2000, 2999), and more. */
+const INVALID_CODES = [0, 1, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000, 65535];
 
 function expectProtocolError(fn: () => unknown, code: number, context: string): void {
   let thrown: unknown = null;
@@ -55,15 +59,18 @@ describe('RFC 6455 §7.4: which close codes may be sent', () => {
     it(`${code} is not`, () => {
       expect(
         isValidCloseCode(code),
-        `isValidCloseCode(${code}): 0–999 unused, 1004 reserved, 1005/1006/1015 never sent, 1012–2999 reserved ` +
-          '(this workbook follows Autobahn case 7.9.x: 1012–1014 are refused on receipt), ≥ 5000 out of range (RFC 6455 §7.4)',
+        `isValidCloseCode(${code}): 0–999 unused, 1004 reserved, 1005/1006/1015 never sent, 1016–2999 not defined ` +
+          'by RFC 6455 nor registered with IANA, ≥ 5000 out of range (RFC 6455 §7.4)',
       ).toBe(false);
     });
   }
   it('every code from 0 to 65535 follows the rule', () => {
     const wrong: number[] = [];
-    for (let code = 0; code <= 0xffff; code++) if (isValidCloseCode(code) !== validByTheRfc(code)) wrong.push(code);
-    expect(wrong.slice(0, 20), 'codes judged wrongly (first 20): valid are 1000–1003, 1007–1011, 3000–4999').toEqual([]);
+    for (let code = 0; code <= 0xffff; code++) if (isValidCloseCode(code) !== validByTheRegistry(code)) wrong.push(code);
+    expect(
+      wrong.slice(0, 20),
+      'codes judged wrongly (first 20): valid are 1000–1003, 1007–1011 (RFC 6455 §7.4.1), 1012–1014 (IANA registry), 3000–4999 (§7.4.2)',
+    ).toEqual([]);
   });
 });
 
@@ -292,7 +299,17 @@ describe('RFC 6455 §7.1.2, §5.5.1: the client starts the closing handshake', (
     });
   }
 
-  for (const code of [0, 999, 1004, 1005, 1006, 1012, 1015, 2000, 5000]) {
+  for (const [code, name] of [[1012, 'service restart'], [1013, 'try again later'], [1014, 'bad gateway']] as const) {
+    it(`close ${code} (${name}) is accepted and echoed`, async () => {
+      await expectCloseAnswer(
+        closePayload(code, name),
+        code,
+        `${code} is registered with IANA (${name}), in the registry RFC 6455 §11.7 created: a peer may send it`,
+      );
+    });
+  }
+
+  for (const code of [0, 999, 1004, 1005, 1006, 1015, 1016, 2000, 2999, 5000]) {
     it(`close ${code} fails the connection with 1002`, async () => {
       await expectCloseAnswer(closePayload(code), 1002, `${code} may not be sent (RFC 6455 §7.4)`);
     });

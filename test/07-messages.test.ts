@@ -11,8 +11,8 @@ import { DEFAULT_MAX_MESSAGE_LENGTH, MessageAssembler } from '@impl/07-messages/
 import { Utf8Validator, isValidUtf8 } from '@impl/07-messages/utf8.ts';
 import { ProtocolError } from '../core/errors.ts';
 import { closeTestServers, startTestServer } from './helpers/server.ts';
-import type { RawClient } from './helpers/wire.ts';
-import { clientFrame, hex, openWebSocket } from './helpers/wire.ts';
+import type { RawClient } from '../tools/wire/index.ts';
+import { clientFrame, hex, openWebSocket } from '../tools/wire/index.ts';
 
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 const bytes = (...values: number[]): Uint8Array => Uint8Array.from(values);

@@ -8,8 +8,8 @@ import type { Expiry, Timeouts } from '@impl/08-heartbeat/watchdog.ts';
 import { DEFAULT_TIMEOUTS, Watchdog, withDefaultTimeouts } from '@impl/08-heartbeat/watchdog.ts';
 import type { ServerOptions } from '../server/wiring/server.ts';
 import { closeTestServers, startTestServer } from './helpers/server.ts';
-import type { FrameRead } from './helpers/wire.ts';
-import { RawClient, clientFrame, hex, openWebSocket, upgradeRequest } from './helpers/wire.ts';
+import type { FrameRead } from '../tools/wire/index.ts';
+import { RawClient, clientFrame, describeFrame, hex, openWebSocket, upgradeRequest } from '../tools/wire/index.ts';
 
 const PING = 0x9;
 const PONG = 0xa;
@@ -194,10 +194,6 @@ async function openClient(options: ServerOptions): Promise<RawClient> {
   return openWebSocket(server.port);
 }
 
-function describeFrame(frame: FrameRead): string {
-  return `opcode 0x${frame.opcode.toString(16)} payload ${hex(frame.payload) || '(empty)'}`;
-}
-
 async function expectPing(client: RawClient, timeoutMs: number, why: string): Promise<FrameRead> {
   let frame: FrameRead;
   try {
@@ -243,7 +239,8 @@ describe('on the wire: RFC 6455 §5.5.2–§5.5.3 ping and pong', () => {
     client.destroy();
   });
 
-  it('no pong once our close frame is out', async () => {
+  /** A server whose application starts the closing handshake as soon as the connection opens. */
+  async function closingOnOpen(): Promise<RawClient> {
     const server = await startTestServer({
       ...QUIET,
       app: (connection, event) => {
@@ -252,12 +249,54 @@ describe('on the wire: RFC 6455 §5.5.2–§5.5.3 ping and pong', () => {
     });
     const client = await openWebSocket(server.port);
     const close = await client.readFrame();
-    if (close.opcode !== CLOSE) client.fail('expected the close frame the application sent on open');
+    if (close.opcode !== CLOSE) client.fail(`expected the close frame the application sent on open, got ${describeFrame(close)}`);
+    return client;
+  }
+
+  it('a ping after our close frame, before the peer\'s, still gets its pong', async () => {
+    const client = await closingOnOpen();
     await client.write(clientFrame({ opcode: PING, payload: 'late' }));
+    let pong: FrameRead;
+    try {
+      pong = await client.readFrame(1500);
+    } catch (error) {
+      throw new Error(
+        'expected a pong with payload "late": the server sent its close frame, the client has not sent its own yet. ' +
+          'RFC 6455 §5.5.2: a Ping gets a Pong "unless it already received a Close frame", and §5.5.1 forbids only ' +
+          `data frames after our close\n${(error as Error).message}`,
+      );
+    }
+    if (pong.opcode !== PONG || new TextDecoder().decode(pong.payload) !== 'late') {
+      client.fail(`expected a pong with payload "late" (RFC 6455 §5.5.2, §5.5.3), got ${describeFrame(pong)}`);
+    }
     await client.write(clientFrame({ opcode: CLOSE, payload: Uint8Array.of(0x03, 0xe8) }));
-    await expectDropped(client, 1500, 'the client answered the close frame');
+    await expectDropped(client, 1500, 'the client answered the close frame (RFC 6455 §7.1.1: the server closes TCP then)');
+    if (client.unread.length > 0) client.fail('expected nothing after the pong: the closing handshake is complete');
+  });
+
+  it('a ping after the peer\'s close frame gets nothing, whoever started the closing handshake', async () => {
+    // The server started: its close frame is out; the client answers it and pings right after.
+    const answered = await closingOnOpen();
+    await answered.write(
+      Buffer.concat([clientFrame({ opcode: CLOSE, payload: Uint8Array.of(0x03, 0xe8) }), clientFrame({ opcode: PING, payload: 'after' })]),
+    );
+    await expectDropped(answered, 1500, 'the client answered the close frame');
+    if (answered.unread.length > 0) {
+      answered.fail(
+        'expected nothing after the client\'s close frame, not even a pong: RFC 6455 §5.5.2 answers a Ping "unless it ' +
+          'already received a Close frame", and nothing after that frame is read (§5.5.1)',
+      );
+    }
+    // The client started: its close frame is answered by the server's, and its ping after it by nothing.
+    const client = await openClient({});
+    await client.write(
+      Buffer.concat([clientFrame({ opcode: CLOSE, payload: Uint8Array.of(0x03, 0xe8) }), clientFrame({ opcode: PING, payload: 'after' })]),
+    );
+    const reply = await client.readFrame();
+    if (reply.opcode !== CLOSE) client.fail(`expected the server's close frame answering the client's, got ${describeFrame(reply)}`);
+    await expectDropped(client, 1500, 'the closing handshake is complete (RFC 6455 §7.1.1: the server closes TCP)');
     if (client.unread.length > 0) {
-      client.fail('expected nothing after the close frame: once a close frame is sent, no more frames follow, not even a pong (RFC 6455 §5.5.1)');
+      client.fail('expected nothing after the server\'s close frame: the ping came after the client\'s close (RFC 6455 §5.5.2)');
     }
   });
 });
@@ -328,7 +367,7 @@ describe('on the wire: the handshake timeout', () => {
   it('a client trickling a byte every 20 ms is still dropped after handshakeTimeout (200 ms)', async () => {
     const server = await startTestServer({ ...QUIET, handshakeTimeout: 200 });
     const client = await RawClient.connect(server.port);
-    const head = upgradeRequest({ extraHeaders: { 'X-Padding': 'x'.repeat(200) } });
+    const head = upgradeRequest({ headers: { 'X-Padding': 'x'.repeat(200) } });
     const started = performance.now();
     let sent = 0;
     while (!client.closedByPeer && sent < head.length && performance.now() - started < 2000) {

@@ -19,7 +19,7 @@ import type { ConnectionEvent } from '../server/wiring/connection.ts';
 import type { ServerOptions, SocketConnection } from '../server/wiring/server.ts';
 import { echoApp } from '../server/wiring/server.ts';
 import { closeTestServers, startTestServer } from './helpers/server.ts';
-import { clientFrame, upgradeRequest } from './helpers/wire.ts';
+import { clientFrame, upgradeRequest } from '../tools/wire/index.ts';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;

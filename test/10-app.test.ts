@@ -10,8 +10,8 @@ import { shutdown } from '@impl/10-app/shutdown.ts';
 import type { WebSocketServer, WebSocketServerOptions } from '../server/app/websocket-server.ts';
 import { createWebSocketServer } from '../server/app/websocket-server.ts';
 import type { WebSocket } from '../server/app/websocket.ts';
-import type { RawClient } from './helpers/wire.ts';
-import { RawClient as Raw, clientFrame, openWebSocket } from './helpers/wire.ts';
+import type { RawClient } from '../tools/wire/index.ts';
+import { RawClient as Raw, clientFrame, openWebSocket } from '../tools/wire/index.ts';
 
 const CONNECTING = 0;
 const OPEN = 1;

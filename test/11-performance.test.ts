@@ -10,7 +10,7 @@ import { describe, expect, test } from 'vitest';
 import { applyMaskWords } from '@impl/11-performance/mask-words.ts';
 import { ChunkList, appendByConcat } from '@impl/11-performance/chunk-list.ts';
 import { asciiPrefixLength, decodeUtf8, isValidUtf8Fast } from '@impl/11-performance/utf8-fast.ts';
-import { hex } from './helpers/wire.ts';
+import { hex } from '../tools/wire/index.ts';
 
 /** RFC 6455 §5.3, byte by byte: the oracle for masking. */
 function maskOracle(data: Uint8Array, key: Uint8Array, offset: number): Uint8Array {

@@ -71,9 +71,12 @@ async function main(): Promise<void> {
 
   const { serve } = await importWithTree<ServeModule>(impl, 'server/demo/serve.ts');
   const { standIns } = await importWithTree<LayersModule>(impl, 'server/wiring/layers.ts');
-  // What the learner's server does at each chapter still to write: one short line each.
-  for (const { chapter, task, meanwhile } of standIns) {
-    console.log(`chapter ${chapter} to write (${task.split(':')[0]}): until then ${meanwhile}`);
+  // What the learner's server does at each chapter still to write: one short line per chapter.
+  const byChapter = new Map<string, (typeof standIns)[number][]>();
+  for (const notice of standIns) byChapter.set(notice.chapter, [...(byChapter.get(notice.chapter) ?? []), notice]);
+  for (const [chapter, notices] of byChapter) {
+    const tasks = notices.map((notice) => notice.task.split(':')[0]).join(', ');
+    console.log(`chapter ${chapter} is still a starter (${tasks}): until then ${notices[0]!.meanwhile}`);
   }
 
   let server: Awaited<ReturnType<ServeModule['serve']>>;

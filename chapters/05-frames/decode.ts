@@ -36,8 +36,8 @@ export const DEFAULT_MAX_PAYLOAD_LENGTH = 64 * 1024 * 1024;
  * must refuse: reserved bits without an extension, a reserved opcode, a control frame that is
  * fragmented or longer than 125 bytes, an unmasked frame, a 64-bit length with its top bit set.
  * Each rule is checked as soon as the bytes it needs are there. A length that is not in its minimal
- * encoding is accepted: §5.2 tells the sender to use the minimal one, not the receiver to refuse
- * the others.
+ * encoding is accepted, by choice: §5.2 makes the minimal one the sender's duty and does not say
+ * what a receiver does with another, and such a length is still exact.
  */
 export function decodeFrameHeader(queue: ByteQueue, options: DecodeOptions = {}): FrameHeader | null {
   // TODO (see the chapter's README)

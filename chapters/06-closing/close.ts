@@ -3,7 +3,8 @@
  *
  * A close frame's payload is empty, or a 2-byte big-endian status code followed by a UTF-8 reason.
  * Only some codes may travel on the wire: 1005, 1006 and 1015 are reserved for reporting what an
- * endpoint saw, and the unassigned ranges are invalid (§7.4.1, §7.4.2).
+ * endpoint saw, and the codes nobody has defined are invalid. Which codes are defined is RFC 6455
+ * §7.4 plus the IANA "WebSocket Close Code Number Registry" it created (§11.7).
  */
 import { ProtocolError, todo } from '../../core/errors.ts';
 import { CloseCode } from '../../core/close-code.ts';
@@ -18,15 +19,15 @@ export interface CloseInfo {
 export const MAX_REASON_BYTES = 123;
 
 /**
- * Whether `code` may appear in a close frame: 1000–1003 and 1007–1011 (defined by RFC 6455), and
- * 3000–4999 (registered by libraries, or private to applications). 0–999 are never used, 1004 is
- * reserved, 1005, 1006 and 1015 only report what an endpoint saw, 1012–2999 are reserved for this
- * and future standards, ≥ 5000 does not exist (§7.4.1, §7.4.2). IANA has since registered 1012–1014;
- * like the Autobahn test suite (cases 7.9.x), this server still refuses them on receipt.
+ * Whether `code` may appear in a close frame: 1000–1003 and 1007–1011 (defined by RFC 6455
+ * §7.4.1), 1012–1014 (registered with IANA since: service restart, try again later, bad gateway),
+ * 3000–3999 (registered with IANA by libraries, frameworks and applications) and 4000–4999
+ * (private use, §7.4.2). 0–999 are not used, 1004 is reserved, 1005, 1006 and 1015 only report
+ * what an endpoint saw, 1016–2999 are kept for future standards, ≥ 5000 does not exist.
  */
 export function isValidCloseCode(code: number): boolean {
   // TODO (see the chapter's README)
-  return todo('chapters/06-closing/close.ts', 'isValidCloseCode: 1000–1003, 1007–1011 and 3000–4999');
+  return todo('chapters/06-closing/close.ts', 'isValidCloseCode: 1000–1003, 1007–1014 and 3000–4999');
 }
 
 /**

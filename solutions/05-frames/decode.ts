@@ -55,8 +55,8 @@ const MAX_SAFE_HIGH = Math.floor(Number.MAX_SAFE_INTEGER / TWO_TO_32);
  * must refuse: reserved bits without an extension, a reserved opcode, a control frame that is
  * fragmented or longer than 125 bytes, an unmasked frame, a 64-bit length with its top bit set.
  * Each rule is checked as soon as the bytes it needs are there. A length that is not in its minimal
- * encoding is accepted: §5.2 tells the sender to use the minimal one, not the receiver to refuse
- * the others.
+ * encoding is accepted, by choice: §5.2 makes the minimal one the sender's duty and does not say
+ * what a receiver does with another, and such a length is still exact.
  */
 export function decodeFrameHeader(queue: ByteQueue, options: DecodeOptions = {}): FrameHeader | null {
   // @solution decodeFrameHeader: read byte 0 (FIN, RSV, opcode) and byte 1 (MASK, length), then the extended length and the key

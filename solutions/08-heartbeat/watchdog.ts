@@ -13,8 +13,8 @@
  *   lets the server close TCP first; a peer that never answers must not keep the socket).
  *
  * ```
- *  accept ── request head ──▶ open ── silence ≥ pingInterval ──▶ ping ── nothing for pongTimeout ──▶ drop
- *    └─ no head in handshakeTimeout ─▶ drop        ▲               │
+ *  accept ── 101 written ──▶ open ── silence ≥ pingInterval ──▶ ping ── nothing for pongTimeout ──▶ drop
+ *    └─ no 101 in handshakeTimeout ─▶ drop         ▲               │
  *                                                   └── any bytes ──┘
  *  our close frame sent ── no answer in closeTimeout ──▶ drop
  * ```
@@ -22,8 +22,8 @@
  * The {@link Watchdog} is sans-I/O like the rest of the core: it owns no timer and reads no clock.
  * It is told what happened and when (`now`, in milliseconds from any monotonic clock), says when it
  * next needs to be asked ({@link Watchdog.deadline}) and, when asked ({@link Watchdog.check}),
- * what is due: send a ping, or drop the connection. The socket glue (wiring/timeouts.ts) binds it to
- * one `setTimeout`; the tests drive it with plain numbers, no waiting.
+ * what is due: send a ping, or drop the connection. The socket glue (server/wiring/timeouts.ts)
+ * binds it to one `setTimeout`; the tests drive it with plain numbers, no waiting.
  *
  * Activity does not move a timer: it only records the time. When the timer fires, `check` looks at
  * the recorded time and, if the connection was not silent, simply gives a later deadline. A busy
@@ -97,8 +97,8 @@ export class Watchdog {
   /** Bytes arrived from the peer at `now`. */
   activity(now: number): void {
     // @solution Watchdog.activity: while open, remember when the peer last spoke; any bytes answer a ping
-    // During the handshake and after our close frame, bytes do not buy time: only a complete head
-    // or the peer's close frame ends those clocks.
+    // During the handshake and after our close frame, bytes do not buy time: only the 101 or the
+    // peer's close frame ends those clocks.
     if (this.phase === 'open' || this.phase === 'awaiting-pong') {
       this.phase = 'open';
       this.lastActivity = now;

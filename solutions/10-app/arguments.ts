@@ -13,12 +13,13 @@
  * | `close(1001)`                      | throws `InvalidAccessError`: only 1000, 3000–4999 |
  * | `close(1000, <124 bytes of UTF-8>)`| throws `SyntaxError`: a reason fits in 123 bytes |
  *
- * Why may an application not send 1001 or 1011? RFC 6455 §7.4.1 gives 1001–1015 fixed meanings
- * about the endpoint and the protocol ("going away", "protocol error", "internal error"): the
- * server library sends those itself (1001 at shutdown, 1008 for a slow consumer, 1009, 1011). An
- * application says "done" (1000) or uses the range registered for libraries and applications,
- * 3000–4999 (§7.4.2). The reason must fit, with the 2-byte code, in a control frame's 125 bytes
- * (§5.5), counted in UTF-8 bytes, not in characters.
+ * Why may an application not send 1001 or 1011? RFC 6455 §7.4.1 defines 1000–1011 and 1015, and
+ * the IANA registry has added 1012–1014 since: codes about the endpoint and the protocol ("going
+ * away", "protocol error", "internal error", "try again later"). The server library sends those
+ * itself (1001 at shutdown, 1008 for a slow consumer, 1009, 1011). An application says "done"
+ * (1000) or picks its own code (§7.4.2): 3000–3999 are registered with IANA by libraries,
+ * frameworks and applications, 4000–4999 are private use and cannot be registered. The reason must
+ * fit, with the 2-byte code, in a control frame's 125 bytes (§5.5), counted in UTF-8 bytes.
  */
 import type { CloseInfo } from '../06-closing/close.ts';
 import { MAX_REASON_BYTES } from '../06-closing/close.ts';

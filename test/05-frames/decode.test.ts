@@ -13,16 +13,12 @@ import {
   FEEDINGS,
   byteByByte,
   chunksFor,
-  concatBytes,
-  differenceText,
   feed,
   framesText,
-  fromHex,
   leftoverFor,
-  patternBytes,
   sentText,
 } from '../helpers/frames.ts';
-import { clientFrame, hex } from '../helpers/wire.ts';
+import { clientFrame, concatBytes, differenceText, fromHex, hex, patternBytes } from '../../tools/wire/index.ts';
 
 const text = (s: string) => new TextEncoder().encode(s);
 const KEY = fromHex('37 fa 21 3d');

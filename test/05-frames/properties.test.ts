@@ -9,8 +9,8 @@ import { encodeFrame } from '@impl/05-frames/encode.ts';
 import { Opcode } from '../../core/frame.ts';
 import { ProtocolError } from '../../core/errors.ts';
 import type { DecodedFrame } from '../helpers/frames.ts';
-import { concatBytes, differenceText, feed, framesText, splitAt } from '../helpers/frames.ts';
-import { clientFrame, hex } from '../helpers/wire.ts';
+import { feed, framesText, splitAt } from '../helpers/frames.ts';
+import { clientFrame, concatBytes, differenceText, hex } from '../../tools/wire/index.ts';
 
 const RUNS = { numRuns: 200 };
 

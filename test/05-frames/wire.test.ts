@@ -4,10 +4,9 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../server/wiring/server.ts';
-import type { FrameRead } from '../helpers/wire.ts';
-import { RawClient, clientFrame, hex, openWebSocket, upgradeRequest } from '../helpers/wire.ts';
+import type { FrameRead } from '../../tools/wire/index.ts';
+import { RawClient, clientFrame, concatBytes, differenceText, hex, openWebSocket, patternBytes, upgradeRequest } from '../../tools/wire/index.ts';
 import { closeTestServers, startTestServer } from '../helpers/server.ts';
-import { concatBytes, differenceText, patternBytes, readWireFrame } from '../helpers/frames.ts';
 
 const TEXT = 0x1;
 const BINARY = 0x2;
@@ -53,16 +52,16 @@ function asciiText(length: number): string {
 
 async function expectEcho(client: RawClient, opcode: number, payload: Uint8Array, what: string): Promise<void> {
   const expectation = `expected: the ${what} echoed in one unmasked frame`;
-  const { frame, header } = await readWireFrame(client, 5000).catch((error: Error) => {
+  const frame = await client.readFrame(5000).catch((error: Error) => {
     throw new Error(`${expectation} (RFC 6455 §5.2, §5.6)\n${error.message}`);
   });
   if (frame.opcode !== opcode || !frame.fin) {
     client.fail(`${expectation} (opcode 0x${opcode.toString(16)}, FIN), got opcode 0x${frame.opcode.toString(16)} fin=${frame.fin}`);
   }
   if (frame.masked) client.fail(`${expectation}: a server must not mask its frames (RFC 6455 §5.1)`);
-  if (hex(header) !== minimalHeader(opcode, payload.length)) {
+  if (hex(frame.header) !== minimalHeader(opcode, payload.length)) {
     client.fail(
-      `${expectation}: header ${hex(header)}, expected ${minimalHeader(opcode, payload.length)}: ` +
+      `${expectation}: header ${hex(frame.header)}, expected ${minimalHeader(opcode, payload.length)}: ` +
         'the length in its minimal encoding (RFC 6455 §5.2)',
     );
   }

@@ -2,7 +2,6 @@
  * The conformance suite checked against known servers: it must pass a strict one (the `ws` package)
  * and catch the faults of broken ones, so a green score means something.
  */
-import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -13,6 +12,7 @@ import { allCases, selectCases } from '../../tools/conformance/cases/index.ts';
 import { runSuite, type SuiteResult } from '../../tools/conformance/runner.ts';
 import type { RunningTarget } from '../../tools/conformance/target.ts';
 import { startWsTarget } from '../../tools/conformance/ws-target.ts';
+import { acceptFor } from '../../tools/wire/index.ts';
 
 /**
  * Where `ws` legitimately differs from what the suite requires:
@@ -139,8 +139,7 @@ function startLaxServer(): Promise<RunningTarget> {
         const end = buffer.indexOf('\r\n\r\n');
         if (end < 0) return;
         const key = /sec-websocket-key:\s*(\S*)/i.exec(buffer.subarray(0, end).toString('latin1'))?.[1] ?? '';
-        const accept = createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
-        socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+        socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptFor(key)}\r\n\r\n`);
         buffer = buffer.subarray(end + 4);
         upgraded = true;
       }

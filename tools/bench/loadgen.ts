@@ -12,7 +12,9 @@
  */
 import type net from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { BINARY, CLOSE, ReplyReader, TEXT, connectWebSocket, maskedFrame, repeated } from './wire.ts';
+import { Opcode } from '../../core/frame.ts';
+import { clientFrame } from '../wire/frame-encoder.ts';
+import { ReplyReader, connectWebSocket, repeated } from '../wire/load-client.ts';
 
 export interface ScenarioSpec {
   readonly port: number;
@@ -49,8 +51,9 @@ const CONNECT_CONCURRENCY = 100;
 export async function runScenario(spec: ScenarioSpec): Promise<ScenarioResult> {
   const payload = new Uint8Array(spec.size);
   for (let i = 0; i < payload.length; i++) payload[i] = spec.text ? 97 + (i % 26) : (i * 31) & 0xff;
-  const opcode = spec.text ? TEXT : BINARY;
-  const frame = maskedFrame(opcode, payload);
+  const opcode = spec.text ? Opcode.Text : Opcode.Binary;
+  // Masked once, with one random key, before the measurement (RFC 6455 §5.3).
+  const frame = clientFrame({ opcode, payload });
   // Small frames: a window goes out as one slice of this buffer. Large ones are written one by one.
   const batch = frame.length <= 4096 ? repeated(frame, spec.window) : null;
 
@@ -87,7 +90,7 @@ export async function runScenario(spec: ScenarioSpec): Promise<ScenarioResult> {
       const sentAt: number[] = [];
       let owed = 0;
       const reader = new ReplyReader((replyOpcode, length) => {
-        if (replyOpcode === CLOSE) {
+        if (replyOpcode === Opcode.Close) {
           failure ??= new Error('the server sent a close frame during the measurement');
           return;
         }
@@ -142,7 +145,7 @@ export async function runScenario(spec: ScenarioSpec): Promise<ScenarioResult> {
 }
 
 /** Sends one message and checks it comes back unchanged (a broken echo would make the numbers lie). */
-function verifyEcho(socket: net.Socket, opcode: number, payload: Uint8Array, frame: Buffer): Promise<void> {
+function verifyEcho(socket: net.Socket, opcode: number, payload: Uint8Array, frame: Uint8Array): Promise<void> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => done(new Error('no echo within 5 s')), 5000);
     const reader = new ReplyReader((replyOpcode, _length, echoed) => {

@@ -10,16 +10,17 @@
  * WebSocket server in Node can avoid — not a server anyone should run: the payload is not echoed.
  */
 import net from 'node:net';
-import { acceptFor, serverFrame } from './wire.ts';
+import { clientFrame } from '../wire/frame-encoder.ts';
+import { acceptFor, findHeadEnd } from '../wire/handshake.ts';
 
-const HEAD_END = Buffer.from('\r\n\r\n');
-const replies = new Map<number, Buffer>();
+const replies = new Map<number, Uint8Array>();
 
-function replyFor(opcode: number, length: number): Buffer {
+/** An unmasked frame of `length` zeros, as a server sends it (RFC 6455 §5.1), built once per size. */
+function replyFor(opcode: number, length: number): Uint8Array {
   const key = length * 16 + opcode;
   let frame = replies.get(key);
   if (frame === undefined) {
-    frame = serverFrame(opcode, length);
+    frame = clientFrame({ opcode, payload: new Uint8Array(length), mask: false });
     replies.set(key, frame);
   }
   return frame;
@@ -36,7 +37,7 @@ const server = net.createServer((socket) => {
   let opcode = 0;
   let length = 0;
   const readFrames = (chunk: Buffer): void => {
-    const out: Buffer[] = [];
+    const out: Uint8Array[] = [];
     let i = 0;
     while (i < chunk.length) {
       if (payloadLeft > 0) {
@@ -66,14 +67,14 @@ const server = net.createServer((socket) => {
   socket.on('data', (chunk: Buffer) => {
     if (head === null) return readFrames(chunk);
     head = Buffer.concat([head, chunk]);
-    const end = head.indexOf(HEAD_END);
+    const end = findHeadEnd(head);
     if (end === -1) return;
     const key = /\r\nsec-websocket-key:\s*(\S+)/i.exec(head.subarray(0, end).toString('latin1'))?.[1] ?? '';
     socket.write(
       `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
         `Sec-WebSocket-Accept: ${acceptFor(key)}\r\n\r\n`,
     );
-    const rest = head.subarray(end + 4);
+    const rest = head.subarray(end);
     head = null;
     if (rest.length > 0) readFrames(rest);
   });

@@ -6,8 +6,7 @@
  * follow-up (a text message, a close) and checks that the answer to that comes next.
  */
 import type { Chapter } from './chapters.ts';
-import type { RawClient } from './client.ts';
-import type { RequestOptions } from './handshake.ts';
+import type { RawClient, UpgradeRequestOptions } from '../wire/index.ts';
 
 export interface Target {
   host: string;
@@ -23,9 +22,9 @@ export interface CaseContext {
   /** A TCP connection, no handshake yet. */
   connect(): Promise<RawClient>;
   /** A TCP connection that has completed the opening handshake (fails the case on any other answer). */
-  open(options?: RequestOptions): Promise<RawClient>;
+  open(options?: UpgradeRequestOptions): Promise<RawClient>;
   /** The request head for this target, with `options` applied. */
-  request(options?: RequestOptions): string;
+  request(options?: UpgradeRequestOptions): string;
 }
 
 export interface Case {

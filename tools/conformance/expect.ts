@@ -5,10 +5,9 @@
  * do in Autobahn|Testsuite: a Close frame with the right code followed by the TCP close, or the TCP
  * close alone. If a Close frame is sent, its code must be the right one.
  */
+import { Opcode, opcodeName } from '../../core/frame.ts';
 import { fail } from './case.ts';
-import type { RawClient } from './client.ts';
-import { bytes, close, Opcode, pong, type ServerFrame } from './frames.ts';
-import { escape, shortHex } from './format.ts';
+import { close, concatBytes, describeFrame, hex, pong, toBytes, type FrameRead, type RawClient } from '../wire/index.ts';
 
 /** A whole message the server sent, its fragments joined. */
 export interface Message {
@@ -16,40 +15,17 @@ export interface Message {
   payload: Uint8Array;
 }
 
-/** A frame in words: `text 'Hello' (5 bytes)`, `close 1002 'bad'`, `pong (0 bytes)`. */
-export function describeFrame(frame: ServerFrame): string {
-  const fin = frame.fin ? '' : ' (FIN=0)';
-  switch (frame.opcode) {
-    case Opcode.Close: {
-      const { code, reason } = parseClose(frame.payload);
-      return code === undefined ? `close frame with no code${fin}` : `close ${code}${reason ? ` '${escape(reason)}'` : ''}${fin}`;
-    }
-    case Opcode.Text:
-      return `text frame '${escape(new TextDecoder().decode(frame.payload.subarray(0, 40)))}' (${frame.payload.length} bytes)${fin}`;
-    default: {
-      const name = { [Opcode.Binary]: 'binary', [Opcode.Ping]: 'ping', [Opcode.Pong]: 'pong', [Opcode.Continuation]: 'continuation' }[frame.opcode];
-      return `${name} frame [${shortHex(frame.payload, 16)}] (${frame.payload.length} bytes)${fin}`;
-    }
-  }
-}
-
-/** The code and reason of a close payload (reason decoded leniently, for display). */
-export function parseClose(payload: Uint8Array): { code?: number; reason: string } {
-  if (payload.length < 2) return { reason: '' };
-  return { code: (payload[0]! << 8) | payload[1]!, reason: new TextDecoder().decode(payload.subarray(2)) };
-}
-
 /** The next frame, answering and skipping any ping the server sends on its own (keepalive). */
-async function nextFrame(client: RawClient): Promise<ServerFrame | null> {
+async function nextFrame(client: RawClient): Promise<FrameRead | null> {
   for (;;) {
-    const frame = await client.readFrame();
+    const frame = await client.readFrameOrClose();
     if (frame?.opcode !== Opcode.Ping) return frame;
     client.write(pong(frame.payload));
   }
 }
 
 /** Read one message, joining fragments; control frames in between are returned as they come. */
-export async function readMessageOrControl(client: RawClient): Promise<ServerFrame | Message | null> {
+export async function readMessageOrControl(client: RawClient): Promise<FrameRead | Message | null> {
   const first = await nextFrame(client);
   if (!first || first.opcode >= Opcode.Close) return first;
   if (first.fin && first.opcode !== Opcode.Continuation) return { opcode: first.opcode, payload: first.payload };
@@ -61,32 +37,31 @@ export async function readMessageOrControl(client: RawClient): Promise<ServerFra
     if (next.opcode >= Opcode.Close) fail(`expected the rest of the server's fragmented message, got ${describeFrame(next)}`);
     if (next.opcode !== Opcode.Continuation) fail(`the server started a new message inside a fragmented one (RFC 6455 §5.4)`);
     parts.push(next.payload);
-    if (next.fin) return { opcode: first.opcode, payload: Buffer.concat(parts) };
+    if (next.fin) return { opcode: first.opcode, payload: concatBytes(...parts) };
   }
 }
 
-function isFrame(value: ServerFrame | Message): value is ServerFrame {
-  return 'raw' in value;
+/** A frame read between messages (a control frame), as opposed to a whole message. */
+export function isFrame(value: FrameRead | Message): value is FrameRead {
+  return 'header' in value;
 }
 
-function describe(value: ServerFrame | Message | null): string {
+function describe(value: FrameRead | Message | null): string {
   if (value === null) return 'TCP closed';
   if (isFrame(value)) return describeFrame(value);
-  return describeFrame({ ...value, fin: true, rsv: 0, raw: new Uint8Array(0) });
+  return describeFrame({ ...value, fin: true });
 }
-
-const opcodeName = (opcode: number): string => (opcode === Opcode.Text ? 'text' : 'binary');
 
 /** The next message must be `payload` as a text or binary message (fragmented or not). */
 export async function expectMessage(client: RawClient, opcode: number, payload: Uint8Array | string): Promise<void> {
-  const want = bytes(payload);
+  const want = toBytes(payload);
   client.expecting = `the echo of a ${opcodeName(opcode)} message of ${want.length} bytes`;
   const got = await readMessageOrControl(client);
   const name = `${opcodeName(opcode)} message`;
   if (got === null || isFrame(got)) fail(`expected the echo of a ${name} (${want.length} bytes), got ${describe(got)}`);
   if (got.opcode !== opcode) fail(`expected a ${name} echoed, got a ${opcodeName(got.opcode)} message`);
   if (!Buffer.from(got.payload).equals(want)) {
-    fail(`the echoed ${name} differs: expected ${want.length} bytes [${shortHex(want, 16)}], got ${got.payload.length} bytes [${shortHex(got.payload, 16)}]`);
+    fail(`the echoed ${name} differs: expected ${want.length} bytes [${hex(want, 16)}], got ${got.payload.length} bytes [${hex(got.payload, 16)}]`);
   }
 }
 
@@ -96,14 +71,14 @@ export const expectText = (client: RawClient, payload: Uint8Array | string): Pro
 
 /** The next frame must be a pong carrying `payload` (RFC 6455 §5.5.3). */
 export async function expectPong(client: RawClient, payload: Uint8Array | string = ''): Promise<void> {
-  const want = bytes(payload);
+  const want = toBytes(payload);
   client.expecting = `a pong with ${want.length} payload bytes`;
   const got = await readMessageOrControl(client);
   if (got === null || !isFrame(got) || got.opcode !== Opcode.Pong) {
     fail(`expected a pong echoing the ping's ${want.length} bytes (RFC 6455 §5.5.3), got ${describe(got)}`);
   }
   if (!Buffer.from(got.payload).equals(want)) {
-    fail(`the pong must carry the ping's payload (RFC 6455 §5.5.3): expected [${shortHex(want, 16)}], got [${shortHex(got.payload, 16)}]`);
+    fail(`the pong must carry the ping's payload (RFC 6455 §5.5.3): expected [${hex(want, 16)}], got [${hex(got.payload, 16)}]`);
   }
 }
 
@@ -116,7 +91,7 @@ export async function expectFailure(client: RawClient, code: number, why: string
   const got = await readMessageOrControl(client);
   if (got === null) return;
   if (!isFrame(got) || got.opcode !== Opcode.Close) fail(`expected the connection to fail with ${code} (${why}), got ${describe(got)}`);
-  const received = parseClose(got.payload).code;
+  const received = got.closeCode;
   if (received !== code) fail(`expected close ${code} (${why}), got ${describe(got)}`);
   client.write(close(code));
   await expectTcpClose(client, `TCP close after the close frames were exchanged (RFC 6455 §7.1.1)`);
@@ -132,7 +107,7 @@ export async function expectCloseReply(client: RawClient, codes: Array<number | 
   const got = await readMessageOrControl(client);
   if (got === null) fail(`expected a close frame with ${wanted} in reply (${why}), got TCP closed without one`);
   if (!isFrame(got) || got.opcode !== Opcode.Close) fail(`expected a close frame with ${wanted} in reply (${why}), got ${describe(got)}`);
-  const received = parseClose(got.payload).code;
+  const received = got.closeCode;
   if (!codes.includes(received)) fail(`expected a close frame with ${wanted} (${why}), got ${describe(got)}`);
   await expectTcpClose(client, 'the server to close TCP after the closing handshake (RFC 6455 §7.1.1)');
 }

@@ -7,9 +7,7 @@
  */
 import { ALL_CHAPTERS, type Chapter } from './chapters.ts';
 import { CaseFailure, DEFAULT_TIMEOUT_MS, fail, type Case, type CaseContext, type Target } from './case.ts';
-import { RawClient } from './client.ts';
-import { escape, formatTranscript } from './format.ts';
-import { buildRequest, type RequestOptions } from './handshake.ts';
+import { RawClient, WireError, escaped, newKey, upgradeRequest, type UpgradeRequestOptions } from '../wire/index.ts';
 import { allCases } from './cases/index.ts';
 
 export interface SuiteOptions {
@@ -83,8 +81,8 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
 export async function runCase(item: Case, options: SuiteOptions): Promise<CaseResult> {
   const clients: RawClient[] = [];
   const finished = { done: false };
-  const context = createContext(options, clients, finished);
   const timeoutMs = (item.timeoutMs ?? DEFAULT_TIMEOUT_MS) * (options.timeScale ?? 1);
+  const context = createContext(options, clients, finished, timeoutMs);
   const started = performance.now();
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
@@ -92,10 +90,14 @@ export async function runCase(item: Case, options: SuiteOptions): Promise<CaseRe
   try {
     const outcome = await Promise.race([item.run(context).then(() => 'done' as const), timedOut]);
     if (outcome === 'timeout') {
-      reason = `no answer within ${timeoutMs} ms; was waiting for ${clients.at(-1)?.expecting ?? 'a TCP connection'}`;
+      const expecting = clients.length === 0 ? 'a TCP connection' : clients.at(-1)!.expecting || 'the case to finish';
+      reason = `no answer within ${timeoutMs} ms; was waiting for ${expecting}`;
     }
   } catch (error) {
-    reason = error instanceof CaseFailure ? error.message : `${(error as Error).name}: ${(error as Error).message}`;
+    // A wire error's message ends with the full transcript; the report shows the short one below.
+    if (error instanceof CaseFailure) reason = error.message;
+    else if (error instanceof WireError) reason = error.summary;
+    else reason = `${(error as Error).name}: ${(error as Error).message}`;
   } finally {
     clearTimeout(timer);
     finished.done = true;
@@ -108,16 +110,18 @@ export async function runCase(item: Case, options: SuiteOptions): Promise<CaseRe
 }
 
 function transcriptOf(clients: RawClient[]): string[] {
-  const shown = clients.filter((client) => client.transcript.length > 0).slice(-2);
-  if (shown.length === 1) return formatTranscript(shown[0]!.transcript);
-  return shown.flatMap((client, index) => [`connection ${index + 1}:`, ...formatTranscript(client.transcript, 6).map((line) => `  ${line}`)]);
+  const shown = clients.filter((client) => client.transcriptLines().length > 0).slice(-2);
+  if (shown.length === 1) return shown[0]!.transcriptLines();
+  return shown.flatMap((client, index) => [`connection ${index + 1}:`, ...client.transcriptLines(6).map((line) => `  ${line}`)]);
 }
 
-function createContext(options: SuiteOptions, clients: RawClient[], finished: { done: boolean }): CaseContext {
+function createContext(options: SuiteOptions, clients: RawClient[], finished: { done: boolean }, timeoutMs: number): CaseContext {
   const { target } = options;
-  const request = (requestOptions?: RequestOptions): string => buildRequest(`${target.host}:${target.port}`, target.path, requestOptions);
+  const request = (requestOptions?: UpgradeRequestOptions): string =>
+    upgradeRequest({ host: `${target.host}:${target.port}`, path: target.path, key: newKey(), ...requestOptions });
   const connect = async (): Promise<RawClient> => {
-    const client = await RawClient.connect(target.host, target.port);
+    // Every wait is bounded by the case's own time bound, so the case's timeout is what reports it.
+    const client = await RawClient.connect(target.port, { host: target.host, timeoutMs, checkServerFrames: true });
     clients.push(client);
     // A case that ran out of time may still be going: its late connections close at once.
     if (finished.done) client.destroy();
@@ -130,11 +134,11 @@ function createContext(options: SuiteOptions, clients: RawClient[], finished: { 
     request,
     async open(requestOptions) {
       const client = await connect();
-      client.write(Buffer.from(request(requestOptions), 'latin1'), 'http');
+      client.write(request(requestOptions));
       client.expecting = 'the 101 answer to the opening handshake';
-      const head = await client.readHead();
+      const head = await client.readHttpResponseOrClose();
       if (!head) fail('the opening handshake got no answer: TCP closed');
-      if (head.status !== 101) fail(`the opening handshake was refused: "${escape(head.statusLine)}"`);
+      if (head.status !== 101) fail(`the opening handshake was refused: "${escaped(head.statusLine, 60)}"`);
       return client;
     },
   };

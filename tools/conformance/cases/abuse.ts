@@ -5,7 +5,7 @@
  */
 import type { Case } from '../case.ts';
 import { expectFailure, expectText } from '../expect.ts';
-import { concat, text } from '../frames.ts';
+import { concatBytes, text } from '../../wire/index.ts';
 
 export const abuseCases: Case[] = [
   {
@@ -58,7 +58,7 @@ export const abuseCases: Case[] = [
     needs: [5],
     async run(context) {
       const clients = await Promise.all(Array.from({ length: 10 }, () => context.open()));
-      clients.forEach((client, i) => client.write(concat(text(`client ${i}`))));
+      clients.forEach((client, i) => client.write(concatBytes(text(`client ${i}`))));
       await Promise.all(clients.map((client, i) => expectText(client, `client ${i}`)));
     },
   },

@@ -5,7 +5,8 @@
  */
 import { fail, type Case } from '../case.ts';
 import { expectCloseReply, expectFailure, expectPong, expectTcpClose, expectText } from '../expect.ts';
-import { close, concat, frame, hex, Opcode, ping, text } from '../frames.ts';
+import { Opcode } from '../../../core/frame.ts';
+import { clientFrame, close, concatBytes, fromHex, ping, text } from '../../wire/index.ts';
 
 const chapter = 6 as const;
 const WHY_CODE = 'RFC 6455 §7.4: this status code may not appear in a close frame';
@@ -73,7 +74,7 @@ export const closeCases: Case[] = [
     chapter,
     async run(context) {
       const client = await context.open();
-      client.write(frame({ opcode: Opcode.Close, payload: Uint8Array.of(0x03) }));
+      client.write(clientFrame({ opcode: Opcode.Close, payload: Uint8Array.of(0x03) }));
       await expectFailure(client, 1002, 'RFC 6455 §5.5.1: a close payload is empty or starts with a 2-byte code');
     },
   },
@@ -94,7 +95,7 @@ export const closeCases: Case[] = [
     needs: [7],
     async run(context) {
       const client = await context.open();
-      client.write(close(1000, hex('ce ba e1 bd b9 ed a0 80')));
+      client.write(close(1000, fromHex('ce ba e1 bd b9 ed a0 80')));
       await expectFailure(client, 1007, 'RFC 6455 §5.5.1: the close reason is UTF-8 (§8.1: invalid UTF-8 fails with 1007)');
     },
   },
@@ -104,7 +105,7 @@ export const closeCases: Case[] = [
     chapter,
     async run(context) {
       const client = await context.open();
-      client.write(concat(close(1000), text('after close')));
+      client.write(concatBytes(close(1000), text('after close')));
       await expectCloseReply(client, [1000], 'RFC 6455 §1.4: after a close frame, no more data is processed');
     },
   },
@@ -114,7 +115,7 @@ export const closeCases: Case[] = [
     chapter,
     async run(context) {
       const client = await context.open();
-      client.write(concat(close(1000), close(1001)));
+      client.write(concatBytes(close(1000), close(1001)));
       await expectCloseReply(client, [1000], 'RFC 6455 §5.5.1: a close frame is answered once');
     },
   },
@@ -124,7 +125,7 @@ export const closeCases: Case[] = [
     chapter,
     async run(context) {
       const client = await context.open();
-      client.write(concat(text('before close'), close(1000)));
+      client.write(concatBytes(text('before close'), close(1000)));
       await expectText(client, 'before close');
       await expectCloseReply(client, [1000]);
     },
@@ -147,7 +148,7 @@ export const closeCases: Case[] = [
     needs: [8],
     async run(context) {
       const client = await context.open();
-      client.write(concat(ping('first'), close(1000)));
+      client.write(concatBytes(ping('first'), close(1000)));
       await expectPong(client, 'first');
       await expectCloseReply(client, [1000]);
     },
@@ -161,7 +162,7 @@ export const closeCases: Case[] = [
       client.end();
       // The server may still send a close frame before closing; it must not hang on a half-open socket.
       client.expecting = 'the server to close TCP after the client half-closed (RFC 6455 §7.1.4)';
-      const got = await client.readFrame();
+      const got = await client.readFrameOrClose();
       if (got && got.opcode !== Opcode.Close) fail(`expected TCP close after the client half-closed, got opcode ${got.opcode}`);
       if (got) await expectTcpClose(client, 'the server to close TCP after the client half-closed (RFC 6455 §7.1.4)');
     },

@@ -6,7 +6,8 @@
  */
 import type { Case } from '../case.ts';
 import { expectCloseReply, expectFailure, expectMessage, expectPong, expectText } from '../expect.ts';
-import { binary, close, concat, continuation, frame, Opcode, ping, pong, text } from '../frames.ts';
+import { Opcode } from '../../../core/frame.ts';
+import { binary, clientFrame, close, concatBytes, continuation, ping, pong, text } from '../../wire/index.ts';
 
 const WHY_CONTROL = 'RFC 6455 §5.5: control frames MUST NOT be fragmented';
 const WHY_ORDER = 'RFC 6455 §5.4: fragments of one message cannot interleave with another data frame';
@@ -15,7 +16,7 @@ const WHY_ORPHAN = 'RFC 6455 §5.4: a continuation frame needs a message started
 /** `parts` as a fragmented message: first frame `opcode` FIN=0, continuations, last FIN=1. */
 function fragments(opcode: number, parts: Array<string | Uint8Array>): Uint8Array[] {
   return parts.map((part, index) =>
-    frame({ opcode: index === 0 ? opcode : Opcode.Continuation, payload: part, fin: index === parts.length - 1 }),
+    clientFrame({ opcode: index === 0 ? opcode : Opcode.Continuation, payload: part, fin: index === parts.length - 1 }),
   );
 }
 
@@ -28,7 +29,7 @@ export const fragmentationCases: Case[] = [
     chapter,
     async run(context) {
       const client = await context.open();
-      client.write(concat(ping('frag', { fin: false }), continuation('ment')));
+      client.write(concatBytes(ping('frag', { fin: false }), continuation('ment')));
       await expectFailure(client, 1002, WHY_CONTROL);
     },
   },
@@ -38,7 +39,7 @@ export const fragmentationCases: Case[] = [
     chapter,
     async run(context) {
       const client = await context.open();
-      client.write(concat(pong('frag', { fin: false }), continuation('ment')));
+      client.write(concatBytes(pong('frag', { fin: false }), continuation('ment')));
       await expectFailure(client, 1002, WHY_CONTROL);
     },
   },
@@ -48,7 +49,7 @@ export const fragmentationCases: Case[] = [
     chapter,
     async run(context) {
       const client = await context.open();
-      client.write(concat(...fragments(Opcode.Text, ['fragment1', 'fragment2'])));
+      client.write(concatBytes(...fragments(Opcode.Text, ['fragment1', 'fragment2'])));
       await expectText(client, 'fragment1fragment2');
     },
   },
@@ -58,7 +59,7 @@ export const fragmentationCases: Case[] = [
     chapter,
     async run(context) {
       const client = await context.open();
-      client.write(concat(...fragments(Opcode.Text, ['one ', 'two ', 'three'])));
+      client.write(concatBytes(...fragments(Opcode.Text, ['one ', 'two ', 'three'])));
       await expectText(client, 'one two three');
     },
   },
@@ -81,7 +82,7 @@ export const fragmentationCases: Case[] = [
     chapter,
     async run(context) {
       const client = await context.open();
-      client.write(concat(...fragments(Opcode.Binary, [Uint8Array.of(0, 1, 2), Uint8Array.of(0xfd, 0xfe, 0xff)])));
+      client.write(concatBytes(...fragments(Opcode.Binary, [Uint8Array.of(0, 1, 2), Uint8Array.of(0xfd, 0xfe, 0xff)])));
       await expectMessage(client, Opcode.Binary, Uint8Array.of(0, 1, 2, 0xfd, 0xfe, 0xff));
     },
   },
@@ -93,7 +94,7 @@ export const fragmentationCases: Case[] = [
     async run(context) {
       const client = await context.open();
       const [first, last] = fragments(Opcode.Text, ['frag', 'ment']);
-      client.write(concat(first!, ping('in between'), last!));
+      client.write(concatBytes(first!, ping('in between'), last!));
       await expectPong(client, 'in between');
       await expectText(client, 'fragment');
     },
@@ -121,7 +122,7 @@ export const fragmentationCases: Case[] = [
     async run(context) {
       const client = await context.open();
       const [first, last] = fragments(Opcode.Text, ['frag', 'ment']);
-      client.write(concat(first!, pong('unsolicited'), last!));
+      client.write(concatBytes(first!, pong('unsolicited'), last!));
       await expectText(client, 'fragment');
     },
   },
@@ -132,7 +133,7 @@ export const fragmentationCases: Case[] = [
     async run(context) {
       const client = await context.open();
       const message = 'forty one-byte fragments make a message.';
-      client.write(concat(...fragments(Opcode.Text, [...message])));
+      client.write(concatBytes(...fragments(Opcode.Text, [...message])));
       await expectText(client, message);
     },
   },
@@ -142,7 +143,7 @@ export const fragmentationCases: Case[] = [
     chapter,
     async run(context) {
       const client = await context.open();
-      client.write(concat(continuation('orphan'), ping('must not be answered')));
+      client.write(concatBytes(continuation('orphan'), ping('must not be answered')));
       await expectFailure(client, 1002, WHY_ORPHAN);
     },
   },
@@ -152,7 +153,7 @@ export const fragmentationCases: Case[] = [
     chapter,
     async run(context) {
       const client = await context.open();
-      client.write(concat(continuation('orphan', { fin: false }), continuation('end')));
+      client.write(concatBytes(continuation('orphan', { fin: false }), continuation('end')));
       await expectFailure(client, 1002, WHY_ORPHAN);
     },
   },
@@ -162,7 +163,7 @@ export const fragmentationCases: Case[] = [
     chapter,
     async run(context) {
       const client = await context.open();
-      client.write(concat(text('complete'), continuation('orphan')));
+      client.write(concatBytes(text('complete'), continuation('orphan')));
       await expectText(client, 'complete');
       await expectFailure(client, 1002, WHY_ORPHAN);
     },
@@ -173,7 +174,7 @@ export const fragmentationCases: Case[] = [
     chapter,
     async run(context) {
       const client = await context.open();
-      client.write(concat(text('started', { fin: false }), text('intruder'), continuation('end')));
+      client.write(concatBytes(text('started', { fin: false }), text('intruder'), continuation('end')));
       await expectFailure(client, 1002, WHY_ORDER);
     },
   },
@@ -183,7 +184,7 @@ export const fragmentationCases: Case[] = [
     chapter,
     async run(context) {
       const client = await context.open();
-      client.write(concat(binary('started', { fin: false }), binary('intruder', { fin: false }), continuation('end')));
+      client.write(concatBytes(binary('started', { fin: false }), binary('intruder', { fin: false }), continuation('end')));
       await expectFailure(client, 1002, WHY_ORDER);
     },
   },
@@ -193,7 +194,7 @@ export const fragmentationCases: Case[] = [
     chapter,
     async run(context) {
       const client = await context.open();
-      client.write(concat(frame({ opcode: Opcode.Close, payload: Uint8Array.of(0x03, 0xe8), fin: false }), continuation('')));
+      client.write(concatBytes(clientFrame({ opcode: Opcode.Close, payload: Uint8Array.of(0x03, 0xe8), fin: false }), continuation('')));
       await expectFailure(client, 1002, WHY_CONTROL);
     },
   },
@@ -203,7 +204,7 @@ export const fragmentationCases: Case[] = [
     chapter,
     async run(context) {
       const client = await context.open();
-      client.write(concat(...fragments(Opcode.Text, ['', 'middle', '', 'end', ''])));
+      client.write(concatBytes(...fragments(Opcode.Text, ['', 'middle', '', 'end', ''])));
       await expectText(client, 'middleend');
     },
   },
@@ -213,7 +214,7 @@ export const fragmentationCases: Case[] = [
     chapter,
     async run(context) {
       const client = await context.open();
-      client.write(concat(...fragments(Opcode.Text, ['', '', ''])));
+      client.write(concatBytes(...fragments(Opcode.Text, ['', '', ''])));
       await expectText(client, '');
     },
   },
@@ -224,7 +225,7 @@ export const fragmentationCases: Case[] = [
     needs: [6],
     async run(context) {
       const client = await context.open();
-      client.write(concat(text('never', { fin: false }), close(1000), continuation(' finished')));
+      client.write(concatBytes(text('never', { fin: false }), close(1000), continuation(' finished')));
       await expectCloseReply(client, [1000], 'RFC 6455 §5.5.1: a close frame may come between fragments');
     },
   },

@@ -4,7 +4,8 @@
  */
 import type { Case } from '../case.ts';
 import { expectMessage } from '../expect.ts';
-import { binary, concat, frame, Opcode, text } from '../frames.ts';
+import { Opcode } from '../../../core/frame.ts';
+import { binary, clientFrame, concatBytes, text } from '../../wire/index.ts';
 
 const LENGTHS = [0, 125, 126, 127, 65535, 65536, 16 * 1024 * 1024];
 
@@ -32,7 +33,7 @@ function lengthCases(group: number, opcode: number): Case[] {
     async run(context) {
       const payload = opcode === Opcode.Text ? asciiPayload(length) : binaryPayload(length);
       const client = await context.open();
-      client.write(frame({ opcode, payload }));
+      client.write(clientFrame({ opcode, payload }));
       await expectMessage(client, opcode, payload);
     },
   }));
@@ -72,7 +73,7 @@ export const framingCases: Case[] = [
     chapter: 5,
     async run(context) {
       const client = await context.open();
-      client.write(concat(text('one'), text('two'), text('three')));
+      client.write(concatBytes(text('one'), text('two'), text('three')));
       await expectMessage(client, Opcode.Text, 'one');
       await expectMessage(client, Opcode.Text, 'two');
       await expectMessage(client, Opcode.Text, 'three');

@@ -4,38 +4,35 @@
  * server reads with any chunking, and a frame that arrives in the same write as the head, work.
  */
 import { fail, type Case, type CaseContext } from '../case.ts';
-import type { HttpHead } from '../client.ts';
 import { expectText } from '../expect.ts';
-import { concat, text } from '../frames.ts';
-import { escape } from '../format.ts';
-import { expectedAccept, keyOf, type RequestOptions } from '../handshake.ts';
+import { acceptFor, concatBytes, escaped, headerValue, newKey, text, type HttpResponseRead, type UpgradeRequestOptions } from '../../wire/index.ts';
 
 /** Send `request` on a fresh connection and return the response head (fails on none). */
-async function answer(context: CaseContext, request: string | Uint8Array): Promise<HttpHead> {
+async function answer(context: CaseContext, request: string | Uint8Array): Promise<HttpResponseRead> {
   const client = await context.connect();
-  client.write(typeof request === 'string' ? Buffer.from(request, 'latin1') : request, 'http');
+  client.write(typeof request === 'string' ? Buffer.from(request, 'latin1') : request);
   client.expecting = 'an HTTP response';
-  const head = await client.readHead();
+  const head = await client.readHttpResponseOrClose();
   if (!head) fail('expected an HTTP response, got TCP closed with no response');
   return head;
 }
 
 /** The request must be refused with one of `statuses` (or any 4xx when `statuses` is 'any 4xx'). */
-async function expectRefusal(context: CaseContext, request: string | Uint8Array, statuses: number[] | 'any 4xx', why: string): Promise<HttpHead> {
+async function expectRefusal(context: CaseContext, request: string | Uint8Array, statuses: number[] | 'any 4xx', why: string): Promise<HttpResponseRead> {
   const head = await answer(context, request);
   const ok = statuses === 'any 4xx' ? head.status >= 400 && head.status < 500 : statuses.includes(head.status);
   if (!ok) {
     const wanted = statuses === 'any 4xx' ? 'a 4xx status' : statuses.join(' or ');
-    fail(`expected ${wanted} (${why}), got "${escape(head.statusLine)}"`);
+    fail(`expected ${wanted} (${why}), got "${escaped(head.statusLine, 60)}"`);
   }
   return head;
 }
 
 /** Open with `options`, check the 101's Sec-WebSocket-Protocol is `protocol` (or absent). */
-async function expectProtocol(context: CaseContext, options: RequestOptions, protocol: string | undefined): Promise<void> {
+async function expectProtocol(context: CaseContext, options: UpgradeRequestOptions, protocol: string | undefined): Promise<void> {
   const head = await answer(context, context.request(options));
-  if (head.status !== 101) fail(`expected 101 Switching Protocols, got "${escape(head.statusLine)}"`);
-  const got = head.headers.get('sec-websocket-protocol');
+  if (head.status !== 101) fail(`expected 101 Switching Protocols, got "${escaped(head.statusLine, 60)}"`);
+  const got = headerValue(head, 'sec-websocket-protocol');
   if (got !== protocol) {
     fail(`expected ${protocol ? `Sec-WebSocket-Protocol: ${protocol}` : 'no Sec-WebSocket-Protocol field'} (RFC 6455 §4.2.2), got ${got === undefined ? 'none' : `"${got}"`}`);
   }
@@ -48,15 +45,14 @@ export const handshakeCases: Case[] = [
     chapter: 3,
     needs: [4],
     async run(context) {
-      const request = context.request();
-      const head = await answer(context, request);
-      if (head.status !== 101) fail(`expected 101 Switching Protocols, got "${escape(head.statusLine)}"`);
-      const accept = expectedAccept(keyOf(request)!);
-      if (head.headers.get('sec-websocket-accept') !== accept) {
-        fail(`expected Sec-WebSocket-Accept: ${accept} (RFC 6455 §4.2.2), got ${head.headers.get('sec-websocket-accept') ?? 'none'}`);
-      }
-      if (head.headers.get('upgrade')?.toLowerCase() !== 'websocket') fail('expected Upgrade: websocket in the 101 (RFC 6455 §4.2.2)');
-      if (!/(^|,)\s*upgrade\s*(,|$)/i.test(head.headers.get('connection') ?? '')) fail('expected Connection: Upgrade in the 101 (RFC 6455 §4.2.2)');
+      const key = newKey();
+      const head = await answer(context, context.request({ key }));
+      if (head.status !== 101) fail(`expected 101 Switching Protocols, got "${escaped(head.statusLine, 60)}"`);
+      const accept = acceptFor(key);
+      const got = headerValue(head, 'sec-websocket-accept');
+      if (got !== accept) fail(`expected Sec-WebSocket-Accept: ${accept} (RFC 6455 §4.2.2), got ${got ?? 'none'}`);
+      if (headerValue(head, 'upgrade')?.toLowerCase() !== 'websocket') fail('expected Upgrade: websocket in the 101 (RFC 6455 §4.2.2)');
+      if (!/(^|,)\s*upgrade\s*(,|$)/i.test(headerValue(head, 'connection') ?? '')) fail('expected Connection: Upgrade in the 101 (RFC 6455 §4.2.2)');
     },
   },
   {
@@ -64,7 +60,7 @@ export const handshakeCases: Case[] = [
     title: 'field values matched case-insensitively; Connection: keep-alive, Upgrade',
     chapter: 4,
     async run(context) {
-      await context.open({ fields: { Upgrade: 'WebSocket', Connection: 'keep-alive, Upgrade' } });
+      await context.open({ headers: { Upgrade: 'WebSocket', Connection: 'keep-alive, Upgrade' } });
     },
   },
   {
@@ -75,7 +71,7 @@ export const handshakeCases: Case[] = [
     async run(context) {
       const request = context.request().replace(/^([A-Za-z-]+):/gm, (_, name: string) => `${name.toLowerCase()}:`);
       const head = await answer(context, request);
-      if (head.status !== 101) fail(`expected 101 (RFC 9110 §5.1: field names are case-insensitive), got "${escape(head.statusLine)}"`);
+      if (head.status !== 101) fail(`expected 101 (RFC 9110 §5.1: field names are case-insensitive), got "${escaped(head.statusLine, 60)}"`);
     },
   },
   {
@@ -83,7 +79,7 @@ export const handshakeCases: Case[] = [
     title: 'subprotocol "chat" selected from "foo, chat"',
     chapter: 4,
     async run(context) {
-      await expectProtocol(context, { extra: [['Sec-WebSocket-Protocol', 'foo, chat']] }, 'chat');
+      await expectProtocol(context, { protocols: ['foo', 'chat'] }, 'chat');
     },
   },
   {
@@ -99,7 +95,7 @@ export const handshakeCases: Case[] = [
     title: 'only unknown subprotocols offered: none in the answer',
     chapter: 4,
     async run(context) {
-      await expectProtocol(context, { extra: [['Sec-WebSocket-Protocol', 'unknown-a, unknown-b']] }, undefined);
+      await expectProtocol(context, { protocols: ['unknown-a', 'unknown-b'] }, undefined);
     },
   },
   {
@@ -112,8 +108,8 @@ export const handshakeCases: Case[] = [
       const client = await context.connect();
       await client.writeInPieces(Buffer.from(context.request(), 'latin1'), 1);
       client.expecting = 'the 101 answer to a head written byte by byte';
-      const head = await client.readHead();
-      if (head?.status !== 101) fail(`expected 101, got ${head ? `"${escape(head.statusLine)}"` : 'TCP closed'}`);
+      const head = await client.readHttpResponseOrClose();
+      if (head?.status !== 101) fail(`expected 101, got ${head ? `"${escaped(head.statusLine, 60)}"` : 'TCP closed'}`);
       client.write(text('after a slow handshake'));
       await expectText(client, 'after a slow handshake');
     },
@@ -125,10 +121,10 @@ export const handshakeCases: Case[] = [
     needs: [5],
     async run(context) {
       const client = await context.connect();
-      client.write(concat(Buffer.from(context.request(), 'latin1'), text('right behind the head')), 'http');
+      client.write(concatBytes(Buffer.from(context.request(), 'latin1'), text('right behind the head')));
       client.expecting = 'the 101 answer';
-      const head = await client.readHead();
-      if (head?.status !== 101) fail(`expected 101, got ${head ? `"${escape(head.statusLine)}"` : 'TCP closed'}`);
+      const head = await client.readHttpResponseOrClose();
+      if (head?.status !== 101) fail(`expected 101, got ${head ? `"${escaped(head.statusLine, 60)}"` : 'TCP closed'}`);
       await expectText(client, 'right behind the head');
     },
   },
@@ -146,7 +142,7 @@ export const handshakeCases: Case[] = [
     title: 'missing Sec-WebSocket-Key refused with 400',
     chapter: 4,
     async run(context) {
-      await expectRefusal(context, context.request({ fields: { 'Sec-WebSocket-Key': null } }), [400], 'RFC 6455 §4.2.1: the key is required');
+      await expectRefusal(context, context.request({ headers: { 'Sec-WebSocket-Key': null } }), [400], 'RFC 6455 §4.2.1: the key is required');
     },
   },
   {
@@ -155,7 +151,7 @@ export const handshakeCases: Case[] = [
     chapter: 4,
     async run(context) {
       const key = Buffer.from('only ten b').toString('base64');
-      await expectRefusal(context, context.request({ fields: { 'Sec-WebSocket-Key': key } }), [400], 'RFC 6455 §4.1: the key is 16 random bytes, base64-encoded');
+      await expectRefusal(context, context.request({ key }), [400], 'RFC 6455 §4.1: the key is 16 random bytes, base64-encoded');
     },
   },
   {
@@ -163,10 +159,10 @@ export const handshakeCases: Case[] = [
     title: 'Sec-WebSocket-Version: 12 refused with 426 (or 4xx) and Sec-WebSocket-Version: 13',
     chapter: 4,
     async run(context) {
-      const head = await expectRefusal(context, context.request({ fields: { 'Sec-WebSocket-Version': '12' } }), 'any 4xx', 'RFC 6455 §4.2.2: unsupported version');
-      const versions = (head.headers.get('sec-websocket-version') ?? '').split(',').map((v) => v.trim());
+      const head = await expectRefusal(context, context.request({ version: '12' }), 'any 4xx', 'RFC 6455 §4.2.2: unsupported version');
+      const versions = (headerValue(head, 'sec-websocket-version') ?? '').split(',').map((v) => v.trim());
       if (!versions.includes('13')) {
-        fail(`expected Sec-WebSocket-Version listing 13 with the refusal (RFC 6455 §4.4), got ${head.headers.get('sec-websocket-version') ?? 'none'}`);
+        fail(`expected Sec-WebSocket-Version listing 13 with the refusal (RFC 6455 §4.4), got ${headerValue(head, 'sec-websocket-version') ?? 'none'}`);
       }
     },
   },
@@ -175,7 +171,7 @@ export const handshakeCases: Case[] = [
     title: 'missing Sec-WebSocket-Version refused with a 4xx',
     chapter: 4,
     async run(context) {
-      await expectRefusal(context, context.request({ fields: { 'Sec-WebSocket-Version': null } }), 'any 4xx', 'RFC 6455 §4.2.1: the version is required');
+      await expectRefusal(context, context.request({ headers: { 'Sec-WebSocket-Version': null } }), 'any 4xx', 'RFC 6455 §4.2.1: the version is required');
     },
   },
   {
@@ -191,7 +187,7 @@ export const handshakeCases: Case[] = [
     title: 'missing Upgrade: websocket is not switched (4xx)',
     chapter: 4,
     async run(context) {
-      await expectRefusal(context, context.request({ fields: { Upgrade: null, Connection: null } }), 'any 4xx', 'RFC 6455 §4.2.1: Upgrade: websocket is required');
+      await expectRefusal(context, context.request({ headers: { Upgrade: null, Connection: null } }), 'any 4xx', 'RFC 6455 §4.2.1: Upgrade: websocket is required');
     },
   },
   {
@@ -199,7 +195,7 @@ export const handshakeCases: Case[] = [
     title: 'HTTP/1.0 upgrade request is not switched (4xx)',
     chapter: 4,
     async run(context) {
-      await expectRefusal(context, context.request({ httpVersion: '1.0' }), 'any 4xx', 'RFC 6455 §4.2.1: the handshake is an HTTP/1.1 or higher GET');
+      await expectRefusal(context, context.request({ httpVersion: 'HTTP/1.0' }), 'any 4xx', 'RFC 6455 §4.2.1: the handshake is an HTTP/1.1 or higher GET');
     },
   },
   {
@@ -208,7 +204,7 @@ export const handshakeCases: Case[] = [
     chapter: 2,
     needs: [4],
     async run(context) {
-      await expectRefusal(context, context.request({ fields: { Host: null } }), [400], 'RFC 9112 §3.2: a request without Host gets 400; RFC 6455 §4.2.1');
+      await expectRefusal(context, context.request({ host: null }), [400], 'RFC 9112 §3.2: a request without Host gets 400; RFC 6455 §4.2.1');
     },
   },
   {
@@ -218,7 +214,7 @@ export const handshakeCases: Case[] = [
     needs: [4],
     async run(context) {
       const filler: Array<[string, string]> = Array.from({ length: 32 }, (_, i) => [`X-Filler-${i}`, 'f'.repeat(1000)]);
-      await expectRefusal(context, context.request({ extra: filler }), [431], 'RFC 6585 §5: request header fields too large');
+      await expectRefusal(context, context.request({ appendHeaders: filler }), [431], 'RFC 6585 §5: request header fields too large');
     },
   },
   {
@@ -227,7 +223,7 @@ export const handshakeCases: Case[] = [
     chapter: 2,
     needs: [4],
     async run(context) {
-      await expectRefusal(context, concat(Uint8Array.of(0x16, 0x03, 0x01, 0x00, 0xff), Buffer.from(' \x00garbage\r\n\r\n', 'latin1')), 'any 4xx', 'RFC 9112 §2.2: an invalid request line gets 400');
+      await expectRefusal(context, concatBytes(Uint8Array.of(0x16, 0x03, 0x01, 0x00, 0xff), Buffer.from(' \x00garbage\r\n\r\n', 'latin1')), 'any 4xx', 'RFC 9112 §2.2: an invalid request line gets 400');
     },
   },
 ];

@@ -6,8 +6,8 @@
  */
 import type { Case } from '../case.ts';
 import { expectFailure, expectMessage, expectText } from '../expect.ts';
-import { binary, concat, encodeHeader, headerOnly, Opcode, ping, text } from '../frames.ts';
-import { randomBytes } from 'node:crypto';
+import { Opcode } from '../../../core/frame.ts';
+import { binary, clientFrameHeader, concatBytes, ping, text } from '../../wire/index.ts';
 
 const WHY_SIZE = 'RFC 6455 §10.4: a message over the size limit fails with 1009, decided from the header';
 
@@ -19,7 +19,7 @@ export const limitCases: Case[] = [
     timeoutMs: 1000,
     async run(context) {
       const client = await context.open();
-      client.write(headerOnly(Opcode.Text, 2n ** 40n));
+      client.write(clientFrameHeader({ opcode: Opcode.Text }, 2n ** 40n));
       await expectFailure(client, 1009, WHY_SIZE);
     },
   },
@@ -30,7 +30,7 @@ export const limitCases: Case[] = [
     timeoutMs: 1000,
     async run(context) {
       const client = await context.open();
-      client.write(headerOnly(Opcode.Binary, BigInt(context.maxMessageSize) + 1n));
+      client.write(clientFrameHeader({ opcode: Opcode.Binary }, BigInt(context.maxMessageSize) + 1n));
       await expectFailure(client, 1009, WHY_SIZE);
     },
   },
@@ -44,7 +44,7 @@ export const limitCases: Case[] = [
       const first = binary(new Uint8Array(1024), { fin: false });
       const rest = BigInt(context.maxMessageSize - 1024 + 1);
       client.write(first);
-      client.write(headerOnly(Opcode.Continuation, rest));
+      client.write(clientFrameHeader({ opcode: Opcode.Continuation }, rest));
       await expectFailure(client, 1009, `${WHY_SIZE} (the limit applies to the whole message)`);
     },
   },
@@ -55,7 +55,7 @@ export const limitCases: Case[] = [
     timeoutMs: 1000,
     async run(context) {
       const client = await context.open();
-      client.write(encodeHeader({ opcode: Opcode.Binary }, 2n ** 63n + 5n, Uint8Array.from(randomBytes(4))));
+      client.write(clientFrameHeader({ opcode: Opcode.Binary }, 2n ** 63n + 5n));
       await expectFailure(client, 1002, 'RFC 6455 §5.2: the most significant bit of a 64-bit length MUST be 0');
     },
   },
@@ -66,7 +66,7 @@ export const limitCases: Case[] = [
     timeoutMs: 1000,
     async run(context) {
       const client = await context.open();
-      client.write(headerOnly(Opcode.Ping, 2n ** 40n));
+      client.write(clientFrameHeader({ opcode: Opcode.Ping }, 2n ** 40n));
       await expectFailure(client, 1002, 'RFC 6455 §5.5: control frames carry at most 125 payload bytes');
     },
   },
@@ -78,7 +78,7 @@ export const limitCases: Case[] = [
     async run(context) {
       const client = await context.open();
       const messages = Array.from({ length: 1000 }, (_, i) => `message ${i}`);
-      client.write(concat(...messages.map((message) => text(message))));
+      client.write(concatBytes(...messages.map((message) => text(message))));
       for (const message of messages) await expectText(client, message);
     },
   },
@@ -107,10 +107,10 @@ export const limitCases: Case[] = [
     timeoutMs: 2000,
     async run(context) {
       const broken = await context.open();
-      broken.write(headerOnly(Opcode.Text, 2n ** 40n));
+      broken.write(clientFrameHeader({ opcode: Opcode.Text }, 2n ** 40n));
       await expectFailure(broken, 1009, WHY_SIZE);
       const fresh = await context.open();
-      fresh.write(concat(text('still here'), ping()));
+      fresh.write(concatBytes(text('still here'), ping()));
       await expectText(fresh, 'still here');
     },
   },

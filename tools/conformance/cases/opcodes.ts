@@ -4,7 +4,7 @@
  */
 import type { Case } from '../case.ts';
 import { expectFailure, expectText } from '../expect.ts';
-import { concat, frame, ping, text } from '../frames.ts';
+import { clientFrame, concatBytes, ping, text } from '../../wire/index.ts';
 
 const RESERVED = [0x3, 0x4, 0x5, 0x6, 0x7, 0xb, 0xc, 0xd, 0xe, 0xf];
 
@@ -17,8 +17,8 @@ export const opcodeCases: Case[] = RESERVED.map((opcode, index): Case => {
     chapter: 5,
     async run(context) {
       const client = await context.open();
-      const bad = frame({ opcode, payload: withPayload ? 'reserved' : '' });
-      client.write(concat(text('valid first'), bad, ping('must not be answered')));
+      const bad = clientFrame({ opcode, payload: withPayload ? 'reserved' : '' });
+      client.write(concatBytes(text('valid first'), bad, ping('must not be answered')));
       await expectText(client, 'valid first');
       await expectFailure(client, 1002, `RFC 6455 §5.2: opcode 0x${opcode.toString(16)} is reserved`);
     },

@@ -3,8 +3,9 @@
  * (RFC 6455 §5.5.2, §5.5.3); an unsolicited pong is ignored; nothing is answered after a close.
  */
 import type { Case } from '../case.ts';
-import { expectCloseReply, expectFailure, expectPong, expectText, readMessageOrControl, describeFrame } from '../expect.ts';
-import { close, concat, Opcode, ping, pong, text } from '../frames.ts';
+import { expectCloseReply, expectFailure, expectPong, expectText, isFrame, readMessageOrControl } from '../expect.ts';
+import { Opcode } from '../../../core/frame.ts';
+import { close, concatBytes, describeFrame, ping, pong, text } from '../../wire/index.ts';
 import { fail } from '../case.ts';
 
 const allBytes = (length: number): Uint8Array => Uint8Array.from({ length }, (_, i) => (255 - i) & 0xff);
@@ -77,7 +78,7 @@ export const pingPongCases: Case[] = [
     chapter: 8,
     async run(context) {
       const client = await context.open();
-      client.write(concat(pong(), text('after the pong')));
+      client.write(concatBytes(pong(), text('after the pong')));
       await expectText(client, 'after the pong');
     },
   },
@@ -87,7 +88,7 @@ export const pingPongCases: Case[] = [
     chapter: 8,
     async run(context) {
       const client = await context.open();
-      client.write(concat(pong('unsolicited'), text('after the pong')));
+      client.write(concatBytes(pong('unsolicited'), text('after the pong')));
       await expectText(client, 'after the pong');
     },
   },
@@ -98,7 +99,7 @@ export const pingPongCases: Case[] = [
     async run(context) {
       const client = await context.open();
       const payloads = Array.from({ length: 10 }, (_, i) => `ping ${i}`);
-      client.write(concat(...payloads.map((payload) => ping(payload)), text('done')));
+      client.write(concatBytes(...payloads.map((payload) => ping(payload)), text('done')));
       // RFC 6455 §5.5.3: a server MAY answer only the most recent of several pings, so the pongs must
       // be a subsequence of the pings, in order, that ends with the last one.
       let next = 0;
@@ -106,7 +107,7 @@ export const pingPongCases: Case[] = [
         client.expecting = 'pongs for the ten pings, then the echo of "done"';
         const got = await readMessageOrControl(client);
         if (got === null) fail('expected pongs and the echo of "done", got TCP closed');
-        if (!('raw' in got)) {
+        if (!isFrame(got)) {
           if (next !== payloads.length) fail(`the message "done" came back before a pong for the last ping ("ping 9")`);
           return;
         }
@@ -125,7 +126,7 @@ export const pingPongCases: Case[] = [
     needs: [6],
     async run(context) {
       const client = await context.open();
-      client.write(concat(close(1000), ping('too late')));
+      client.write(concatBytes(close(1000), ping('too late')));
       await expectCloseReply(client, [1000], 'RFC 6455 §5.5.1: after a close frame, no more frames are processed');
     },
   },
@@ -135,7 +136,7 @@ export const pingPongCases: Case[] = [
     chapter: 8,
     async run(context) {
       const client = await context.open();
-      client.write(concat(text('first'), ping('middle'), text('second')));
+      client.write(concatBytes(text('first'), ping('middle'), text('second')));
       // The pong may overtake the first echo (the application may answer later than the protocol
       // layer), so only the order of the two messages is fixed.
       const texts: string[] = [];
@@ -144,7 +145,7 @@ export const pingPongCases: Case[] = [
         client.expecting = 'the echoes of "first" and "second" and a pong "middle"';
         const got = await readMessageOrControl(client);
         if (got === null) fail(`expected two echoes and a pong, got TCP closed after ${texts.length} echoes and ${pongs} pongs`);
-        if ('raw' in got) {
+        if (isFrame(got)) {
           if (got.opcode !== Opcode.Pong || new TextDecoder().decode(got.payload) !== 'middle') fail(`expected a pong "middle", got ${describeFrame(got)}`);
           if (++pongs > 1) fail('the ping was answered twice');
         } else {

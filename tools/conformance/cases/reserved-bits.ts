@@ -7,25 +7,26 @@
  */
 import type { Case } from '../case.ts';
 import { expectFailure, expectText } from '../expect.ts';
-import { concat, frame, Opcode, ping, text } from '../frames.ts';
+import { Opcode } from '../../../core/frame.ts';
+import { clientFrame, concatBytes, ping, text, type FrameExtras } from '../../wire/index.ts';
 
 const WHY = 'RFC 6455 §5.2: RSV bits MUST be 0 without a negotiated extension';
 
 interface Variant {
   title: string;
-  rsv: number;
+  bits: Pick<FrameExtras, 'rsv1' | 'rsv2' | 'rsv3'>;
   opcode: number;
   payload: string;
 }
 
 const variants: Variant[] = [
-  { title: 'RSV1 set on a text frame', rsv: 4, opcode: Opcode.Text, payload: 'Hello' },
-  { title: 'RSV2 set on a text frame', rsv: 2, opcode: Opcode.Text, payload: 'Hello' },
-  { title: 'RSV3 set on a text frame', rsv: 1, opcode: Opcode.Text, payload: 'Hello' },
-  { title: 'RSV1+RSV2+RSV3 set on a text frame', rsv: 7, opcode: Opcode.Text, payload: 'Hello' },
-  { title: 'RSV1+RSV3 set on an empty binary frame', rsv: 5, opcode: Opcode.Binary, payload: '' },
-  { title: 'RSV2+RSV3 set on a ping', rsv: 3, opcode: Opcode.Ping, payload: 'ping' },
-  { title: 'RSV1 set on a close frame', rsv: 4, opcode: Opcode.Close, payload: '\x03\xe8' },
+  { title: 'RSV1 set on a text frame', bits: { rsv1: true }, opcode: Opcode.Text, payload: 'Hello' },
+  { title: 'RSV2 set on a text frame', bits: { rsv2: true }, opcode: Opcode.Text, payload: 'Hello' },
+  { title: 'RSV3 set on a text frame', bits: { rsv3: true }, opcode: Opcode.Text, payload: 'Hello' },
+  { title: 'RSV1+RSV2+RSV3 set on a text frame', bits: { rsv1: true, rsv2: true, rsv3: true }, opcode: Opcode.Text, payload: 'Hello' },
+  { title: 'RSV1+RSV3 set on an empty binary frame', bits: { rsv1: true, rsv3: true }, opcode: Opcode.Binary, payload: '' },
+  { title: 'RSV2+RSV3 set on a ping', bits: { rsv2: true, rsv3: true }, opcode: Opcode.Ping, payload: 'ping' },
+  { title: 'RSV1 set on a close frame', bits: { rsv1: true }, opcode: Opcode.Close, payload: '\x03\xe8' },
 ];
 
 export const reservedBitCases: Case[] = [
@@ -36,8 +37,8 @@ export const reservedBitCases: Case[] = [
       chapter: 5,
       async run(context) {
         const client = await context.open();
-        const bad = frame({ opcode: variant.opcode, rsv: variant.rsv, payload: Buffer.from(variant.payload, 'latin1') });
-        client.write(concat(text('valid first'), bad, ping('must not be answered')));
+        const bad = clientFrame({ ...variant.bits, opcode: variant.opcode, payload: Buffer.from(variant.payload, 'latin1') });
+        client.write(concatBytes(text('valid first'), bad, ping('must not be answered')));
         await expectText(client, 'valid first');
         await expectFailure(client, 1002, WHY);
       },
@@ -50,7 +51,7 @@ export const reservedBitCases: Case[] = [
     needs: [7],
     async run(context) {
       const client = await context.open();
-      client.write(concat(text('frag', { fin: false }), frame({ opcode: Opcode.Continuation, rsv: 2, payload: 'ment' })));
+      client.write(concatBytes(text('frag', { fin: false }), clientFrame({ opcode: Opcode.Continuation, rsv2: true, payload: 'ment' })));
       await expectFailure(client, 1002, WHY);
     },
   },

@@ -9,7 +9,8 @@
  */
 import type { Case } from '../case.ts';
 import { expectFailure, expectMessage, expectText } from '../expect.ts';
-import { binary, concat, frame, hex, Opcode, text } from '../frames.ts';
+import { Opcode } from '../../../core/frame.ts';
+import { binary, clientFrame, concatBytes, fromHex, text } from '../../wire/index.ts';
 
 const WHY = 'RFC 6455 §8.1: a text message that is not valid UTF-8 fails the connection';
 const chapter = 7 as const;
@@ -41,7 +42,7 @@ const invalid: Array<[string, string]> = [
 /** `bytes` split into one-byte fragments of a text message. */
 function byteFragments(bytes: Uint8Array): Uint8Array[] {
   return [...bytes].map((byte, index) =>
-    frame({ opcode: index === 0 ? Opcode.Text : Opcode.Continuation, payload: Uint8Array.of(byte), fin: index === bytes.length - 1 }),
+    clientFrame({ opcode: index === 0 ? Opcode.Text : Opcode.Continuation, payload: Uint8Array.of(byte), fin: index === bytes.length - 1 }),
   );
 }
 
@@ -53,8 +54,8 @@ export const utf8Cases: Case[] = [
       chapter,
       async run(context) {
         const client = await context.open();
-        client.write(text(hex(bytes)));
-        await expectText(client, hex(bytes));
+        client.write(text(fromHex(bytes)));
+        await expectText(client, fromHex(bytes));
       },
     }),
   ),
@@ -63,9 +64,9 @@ export const utf8Cases: Case[] = [
     title: 'valid text in one-byte fragments, split inside code points',
     chapter,
     async run(context) {
-      const payload = hex('ce ba e1 bd b9 cf 83 ce bc ce b5 f0 9f 98 80');
+      const payload = fromHex('ce ba e1 bd b9 cf 83 ce bc ce b5 f0 9f 98 80');
       const client = await context.open();
-      client.write(concat(...byteFragments(payload)));
+      client.write(concatBytes(...byteFragments(payload)));
       await expectText(client, payload);
     },
   },
@@ -75,8 +76,8 @@ export const utf8Cases: Case[] = [
     chapter,
     async run(context) {
       const client = await context.open();
-      client.write(concat(text(hex('61 f0 9f'), { fin: false }), frame({ opcode: Opcode.Continuation, payload: hex('98 80 62') })));
-      await expectText(client, hex('61 f0 9f 98 80 62'));
+      client.write(concatBytes(text(fromHex('61 f0 9f'), { fin: false }), clientFrame({ opcode: Opcode.Continuation, payload: fromHex('98 80 62') })));
+      await expectText(client, fromHex('61 f0 9f 98 80 62'));
     },
   },
   {
@@ -85,8 +86,8 @@ export const utf8Cases: Case[] = [
     chapter,
     async run(context) {
       const client = await context.open();
-      client.write(binary(hex('c0 af ed a0 80 ff fe')));
-      await expectMessage(client, Opcode.Binary, hex('c0 af ed a0 80 ff fe'));
+      client.write(binary(fromHex('c0 af ed a0 80 ff fe')));
+      await expectMessage(client, Opcode.Binary, fromHex('c0 af ed a0 80 ff fe'));
     },
   },
   ...invalid.map(
@@ -96,7 +97,7 @@ export const utf8Cases: Case[] = [
       chapter,
       async run(context) {
         const client = await context.open();
-        client.write(concat(text('valid first'), text(hex(bytes))));
+        client.write(concatBytes(text('valid first'), text(fromHex(bytes))));
         await expectText(client, 'valid first');
         await expectFailure(client, 1007, WHY);
       },
@@ -108,7 +109,7 @@ export const utf8Cases: Case[] = [
     chapter,
     async run(context) {
       const client = await context.open();
-      client.write(concat(text(hex('61 f4'), { fin: false }), frame({ opcode: Opcode.Continuation, payload: hex('90 80 80') })));
+      client.write(concatBytes(text(fromHex('61 f4'), { fin: false }), clientFrame({ opcode: Opcode.Continuation, payload: fromHex('90 80 80') })));
       await expectFailure(client, 1007, WHY);
     },
   },
@@ -118,7 +119,7 @@ export const utf8Cases: Case[] = [
     chapter,
     async run(context) {
       const client = await context.open();
-      client.write(concat(text('κόσμε', { fin: false }), frame({ opcode: Opcode.Continuation, payload: hex('f0 9f 98') })));
+      client.write(concatBytes(text('κόσμε', { fin: false }), clientFrame({ opcode: Opcode.Continuation, payload: fromHex('f0 9f 98') })));
       await expectFailure(client, 1007, WHY);
     },
   },
@@ -128,7 +129,7 @@ export const utf8Cases: Case[] = [
     chapter,
     async run(context) {
       const client = await context.open();
-      client.write(text(hex('68 65 6c 6c 6f c0 af'), { fin: false }));
+      client.write(text(fromHex('68 65 6c 6c 6f c0 af'), { fin: false }));
       await expectFailure(client, 1007, `${WHY}; this project fails fast, before the message ends`);
     },
   },
@@ -138,7 +139,7 @@ export const utf8Cases: Case[] = [
     chapter,
     async run(context) {
       const client = await context.open();
-      client.write(concat(text('valid start ', { fin: false }), frame({ opcode: Opcode.Continuation, payload: hex('ed a0 80'), fin: false })));
+      client.write(concatBytes(text('valid start ', { fin: false }), clientFrame({ opcode: Opcode.Continuation, payload: fromHex('ed a0 80'), fin: false })));
       await expectFailure(client, 1007, `${WHY}; this project fails fast, before the message ends`);
     },
   },
@@ -148,7 +149,7 @@ export const utf8Cases: Case[] = [
     chapter,
     async run(context) {
       const client = await context.open();
-      client.write(concat(text(hex('61 f4'), { fin: false }), frame({ opcode: Opcode.Continuation, payload: hex('90'), fin: false })));
+      client.write(concatBytes(text(fromHex('61 f4'), { fin: false }), clientFrame({ opcode: Opcode.Continuation, payload: fromHex('90'), fin: false })));
       await expectFailure(client, 1007, `${WHY}; this project fails fast, before the message ends`);
     },
   },

@@ -1,68 +1,19 @@
 /**
- * The load generator's side of the wire: the opening handshake, pre-built masked client frames, and
- * an incremental reader of the server's frames.
+ * The lean side of the toolkit, for the load generator: the opening handshake over a plain socket,
+ * and a reader that counts the server's frames. No transcript, no copies.
  *
  * Everything here is built to cost the client as little as possible per message, so the numbers
- * measure the server: frames are masked once, up front, and a window of them is sent with one
- * `write` of a slice of a pre-built buffer; replies are counted by reading their headers and
- * skipping their payloads, without copying or unmasking anything.
+ * measure the server: messages are masked once, up front ({@link clientFrame} builds them), and a
+ * window of them goes out as one `write` of a slice of a {@link repeated} buffer; replies are counted
+ * by reading their headers and skipping their payloads, without copying or unmasking anything.
+ * The handshake itself uses the same request builder and accept value as the raw client.
  */
-import crypto from 'node:crypto';
 import net from 'node:net';
-
-/** The opcodes the load generator sends and reads (RFC 6455 §5.2). */
-export const TEXT = 0x1;
-export const BINARY = 0x2;
-export const CLOSE = 0x8;
-
-/** RFC 6455 §1.3: the GUID appended to the key before hashing. */
-const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
-const HEAD_END = Buffer.from('\r\n\r\n');
-
-/** The value of Sec-WebSocket-Accept for a key (RFC 6455 §4.2.2). */
-export function acceptFor(key: string): string {
-  return crypto.createHash('sha1').update(key + GUID).digest('base64');
-}
-
-/** One client frame, masked with a random key: FIN set, 7/16/64-bit length (RFC 6455 §5.2). */
-export function maskedFrame(opcode: number, payload: Uint8Array): Buffer {
-  const length = payload.length;
-  const lengthBytes = length < 126 ? 0 : length < 65536 ? 2 : 8;
-  const header = 2 + lengthBytes + 4;
-  const frame = Buffer.alloc(header + length);
-  frame[0] = 0x80 | opcode;
-  if (lengthBytes === 0) frame[1] = 0x80 | length;
-  else if (lengthBytes === 2) {
-    frame[1] = 0x80 | 126;
-    frame.writeUInt16BE(length, 2);
-  } else {
-    frame[1] = 0x80 | 127;
-    frame.writeBigUInt64BE(BigInt(length), 2);
-  }
-  const key = crypto.randomBytes(4);
-  key.copy(frame, header - 4);
-  for (let i = 0; i < length; i++) frame[header + i] = payload[i]! ^ key[i & 3]!;
-  return frame;
-}
-
-/** An unmasked server frame (the ceiling server's replies). */
-export function serverFrame(opcode: number, length: number): Buffer {
-  const lengthBytes = length < 126 ? 0 : length < 65536 ? 2 : 8;
-  const frame = Buffer.alloc(2 + lengthBytes + length);
-  frame[0] = 0x80 | opcode;
-  if (lengthBytes === 0) frame[1] = length;
-  else if (lengthBytes === 2) {
-    frame[1] = 126;
-    frame.writeUInt16BE(length, 2);
-  } else {
-    frame[1] = 127;
-    frame.writeBigUInt64BE(BigInt(length), 2);
-  }
-  return frame;
-}
+import { latin1 } from './bytes.ts';
+import { acceptFor, findHeadEnd, headerValue, newKey, parseResponseHead, upgradeRequest } from './handshake.ts';
 
 /** `count` copies of `frame` back to back: a window of messages goes out in one write. */
-export function repeated(frame: Buffer, count: number): Buffer {
+export function repeated(frame: Uint8Array, count: number): Buffer {
   return Buffer.concat(Array.from({ length: count }, () => frame));
 }
 
@@ -130,8 +81,9 @@ export class ReplyReader {
 }
 
 /**
- * Opens a TCP connection and performs the opening handshake. Resolves with the socket (paused
- * listeners removed) and any bytes that followed the 101 head; rejects on anything but a 101.
+ * Opens a TCP connection to 127.0.0.1 and performs the opening handshake. Resolves with the socket
+ * (the handshake's listeners removed) and any bytes that followed the 101 head; rejects on anything
+ * but a 101 with the right Sec-WebSocket-Accept.
  */
 export function connectWebSocket(
   port: number,
@@ -139,7 +91,7 @@ export function connectWebSocket(
   timeoutMs = 10_000,
 ): Promise<{ socket: net.Socket; rest: Buffer }> {
   return new Promise((resolve, reject) => {
-    const key = crypto.randomBytes(16).toString('base64');
+    const key = newKey();
     const socket = net.connect({ port, host: '127.0.0.1' });
     socket.setNoDelay(true);
     let received = Buffer.alloc(0);
@@ -151,25 +103,23 @@ export function connectWebSocket(
     };
     const onData = (chunk: Buffer): void => {
       received = Buffer.concat([received, chunk]);
-      const end = received.indexOf(HEAD_END);
+      const end = findHeadEnd(received);
       if (end === -1) return;
       clearTimeout(timer);
       socket.off('data', onData);
       socket.off('error', fail);
       socket.off('close', onClose);
-      const head = received.subarray(0, end).toString('latin1');
-      if (!/^HTTP\/1\.1 101 /.test(head)) return fail(new Error(`handshake refused: ${head.split('\r\n')[0]}`));
-      const accept = /\r\nsec-websocket-accept:\s*(\S+)/i.exec(head)?.[1];
+      const head = parseResponseHead(latin1(received.subarray(0, end)));
+      if ('error' in head) return fail(new Error(`handshake answered with a malformed head: ${head.error}`));
+      if (head.status !== 101) return fail(new Error(`handshake refused: ${head.statusLine}`));
+      const accept = headerValue(head, 'sec-websocket-accept');
       if (accept !== acceptFor(key)) return fail(new Error(`wrong Sec-WebSocket-Accept: ${accept}`));
-      resolve({ socket, rest: received.subarray(end + 4) });
+      resolve({ socket, rest: received.subarray(end) });
     };
     const onClose = (): void => fail(new Error('connection closed during the handshake'));
     socket.on('data', onData);
     socket.on('error', fail);
     socket.on('close', onClose);
-    socket.write(
-      `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-        `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
-    );
+    socket.write(upgradeRequest({ path, host: `127.0.0.1:${port}`, key }));
   });
 }

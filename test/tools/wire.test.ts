@@ -1,0 +1,146 @@
+/**
+ * The client toolkit (tools/wire) checked on its own, with the RFC's vectors: every test, the
+ * conformance suite and the benchmark read the server's answers with it, so it must be right without
+ * asking the code under test.
+ */
+import net from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  RawClient,
+  SAMPLE_ACCEPT,
+  SAMPLE_KEY,
+  acceptFor,
+  clientFrame,
+  clientFrameHeader,
+  concatBytes,
+  describeFrames,
+  escaped,
+  fromHex,
+  hex,
+  parseFrame,
+  parseResponseHead,
+  patternBytes,
+  serverFrameViolation,
+  upgradeRequest,
+} from '../../tools/wire/index.ts';
+
+const KEY = fromHex('37 fa 21 3d');
+
+describe('RFC 6455 §1.3, §4.1: the handshake', () => {
+  it('the sample key gives the sample accept value', () => {
+    expect(acceptFor(SAMPLE_KEY)).toBe(SAMPLE_ACCEPT);
+  });
+
+  it('builds a valid request by default; fields can be replaced, dropped and appended', () => {
+    expect(upgradeRequest()).toBe(
+      `GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${SAMPLE_KEY}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+    );
+    const request = upgradeRequest({ host: null, headers: { upgrade: 'WebSocket', 'Sec-WebSocket-Version': null }, appendHeaders: [['X-A', '1'], ['X-A', '2']] });
+    expect(request).toBe(`GET / HTTP/1.1\r\nupgrade: WebSocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${SAMPLE_KEY}\r\nX-A: 1\r\nX-A: 2\r\n\r\n`);
+  });
+
+  it('parses a response head strictly (RFC 9112 §4, §5)', () => {
+    const head = parseResponseHead('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nX: a\r\nx: b\r\n\r\n');
+    expect('error' in head ? head.error : [head.status, head.reason, head.headers.get('x')]).toEqual([101, 'Switching Protocols', ['a', 'b']]);
+    expect(parseResponseHead('HTTP/1.0 200 OK\r\n\r\n')).toHaveProperty('error');
+    expect(parseResponseHead('HTTP/1.1 200 OK\r\nno colon\r\n\r\n')).toHaveProperty('error');
+  });
+});
+
+describe('RFC 6455 §5.2, §5.3, §5.7: frames out and in', () => {
+  it('encodes the §5.7 examples', () => {
+    expect(hex(clientFrame({ opcode: 0x1, payload: 'Hello', mask: false }))).toBe('81 05 48 65 6c 6c 6f');
+    expect(hex(clientFrame({ opcode: 0x1, payload: 'Hello', mask: KEY }))).toBe('81 85 37 fa 21 3d 7f 9f 4d 51 58');
+    expect(hex(clientFrame({ opcode: 0x2, payload: new Uint8Array(256), mask: false }), 4)).toMatch(/^82 7e 01 00 /);
+  });
+
+  for (const length of [0, 125, 126, 127, 65535, 65536, 70_000]) {
+    it(`reads back a masked frame of ${length} bytes, whole, with trailing bytes, and not before it is whole`, () => {
+      const payload = patternBytes(length, 3);
+      const bytes = clientFrame({ opcode: 0x2, payload, mask: KEY });
+      const whole = parseFrame(concatBytes(bytes, fromHex('81 85')));
+      expect(whole.kind === 'frame' && [whole.size, hex(whole.frame.payload, 8), whole.frame.masked]).toEqual([bytes.length, hex(payload, 8), true]);
+      for (const cut of [0, 1, 2, bytes.length - 1]) {
+        expect(parseFrame(bytes.subarray(0, cut)).kind, `the first ${cut} of ${bytes.length} bytes`).toMatch(/^partial-/);
+      }
+    });
+  }
+
+  it('a forced 64-bit length and the lengths no reader can hold', () => {
+    expect(hex(clientFrame({ opcode: 0x1, payload: 'Hi', mask: false, lengthBits: 64 }))).toBe('81 7f 00 00 00 00 00 00 00 02 48 69');
+    expect(parseFrame(clientFrameHeader({ opcode: 0x2 }, 2n ** 63n + 5n)).kind).toBe('too-long');
+  });
+
+  it('knows what a server may not send (§5.1, §5.2)', () => {
+    const read = (bytes: Uint8Array) => {
+      const parse = parseFrame(bytes);
+      if (parse.kind !== 'frame') throw new Error(parse.kind);
+      return serverFrameViolation(parse.frame);
+    };
+    expect(read(fromHex('81 05 48 65 6c 6c 6f'))).toBeNull();
+    expect(read(fromHex('81 85 37 fa 21 3d 7f 9f 4d 51 58'))).toMatch(/masked/);
+    expect(read(fromHex('c1 00'))).toMatch(/RSV/);
+    expect(read(fromHex('83 00'))).toMatch(/reserved opcode 0x3/);
+  });
+
+  it('describes frames one per line, a partial one as such', () => {
+    expect(describeFrames(concatBytes(fromHex('81 85 37 fa 21 3d 7f 9f 4d 51 58 88 02 03'), new Uint8Array(0)))).toBe(
+      "81 85 37 fa 21 3d | FIN text len=5 masked key=37 fa 21 3d | 7f 9f 4d 51 58 (unmasked: 48 65 6c 6c 6f) 'Hello'\n" +
+        '88 02 03 | partial frame: FIN close len=2 unmasked, 1 of 2 payload bytes received',
+    );
+  });
+});
+
+describe('bytes as text', () => {
+  it('hex and fromHex are inverses; escaped shows CR, LF, UTF-8 and other bytes', () => {
+    expect(hex(fromHex('81 05 48 65'))).toBe('81 05 48 65');
+    expect(hex(new Uint8Array(70), 64)).toMatch(/… \(6 more bytes\)$/);
+    expect(escaped(concatBytes(new TextEncoder().encode('GET / §\r\n'), Uint8Array.of(0xff, 0x5c)))).toBe('GET / §\\r\\n\\xff\\\\');
+  });
+});
+
+describe('RawClient: bounded reads with a transcript', () => {
+  const servers: net.Server[] = [];
+  afterEach(() => {
+    for (const server of servers.splice(0)) server.close();
+  });
+
+  /** A server that writes `answer` to each connection, then ends it. */
+  async function answering(answer: Uint8Array): Promise<number> {
+    const server = net.createServer((socket) => socket.end(answer));
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return (server.address() as net.AddressInfo).port;
+  }
+
+  it('reads a 101 and the frame behind it in the same segment, then null once TCP is closed', async () => {
+    const head = new TextEncoder().encode(`HTTP/1.1 101 Switching Protocols\r\nSec-WebSocket-Accept: ${SAMPLE_ACCEPT}\r\n\r\n`);
+    const client = await RawClient.connect(await answering(concatBytes(head, fromHex('81 02 68 69'))));
+    try {
+      expect((await client.readHttpResponse()).status).toBe(101);
+      expect(new TextDecoder().decode((await client.readFrame()).payload)).toBe('hi');
+      expect(await client.readFrameOrClose()).toBeNull();
+      await expect(client.readFrame()).rejects.toThrow(/closed first[\s\S]*received:[\s\S]*FIN text len=2/);
+      expect(client.transcriptLines()).toEqual([
+        `< HTTP/1.1 101 Switching Protocols … (${head.length} bytes of HTTP)`,
+        '< 81 02 68 69',
+        '< TCP closed',
+      ]);
+    } finally {
+      client.destroy();
+    }
+  });
+
+  it('a wait that times out says what it waited for and shows the transcript', async () => {
+    const server = net.createServer(() => {});
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const client = await RawClient.connect((server.address() as net.AddressInfo).port, { timeoutMs: 50 });
+    try {
+      await client.write('GET / HTTP/1.1\r\n\r\n');
+      await expect(client.readHttpResponse()).rejects.toThrow(/waited 50 ms for an HTTP response head[\s\S]*sent:\n {2}GET \/ HTTP\/1\.1\\r\\n/);
+    } finally {
+      client.destroy();
+    }
+  });
+});
