@@ -53,7 +53,7 @@ async function main(): Promise<void> {
     console.error(`browser-check: ${CHROMIUM} is missing. Install Debian's Chromium: apt-get update && apt-get install -y chromium`);
     process.exit(2);
   }
-  const { serve } = await importWithTree<ServeModule>(impl, 'server/demo/serve.ts');
+  const { serve } = await importWithTree<ServeModule>(impl, 'server/demo/demo-server.ts');
   const server = await serve({ port: 0, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${server.port}/`;
   console.log(`browser-check: demo server (impl: ${impl}) at ${url}`);

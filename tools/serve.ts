@@ -69,7 +69,7 @@ async function main(): Promise<void> {
   const options: ServeOptions = { ...rest, maxMessageLength: maxMessage };
   const { port } = options;
 
-  const { serve } = await importWithTree<ServeModule>(impl, 'server/demo/serve.ts');
+  const { serve } = await importWithTree<ServeModule>(impl, 'server/demo/demo-server.ts');
   const { standIns } = await importWithTree<LayersModule>(impl, 'server/wiring/layers.ts');
   // What the learner's server does at each chapter still to write: one short line per chapter.
   const byChapter = new Map<string, (typeof standIns)[number][]>();

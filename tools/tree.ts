@@ -48,7 +48,7 @@ export function useTree(tree: string): void {
   register('./tree-hook.mjs', import.meta.url, { data: { base: `${pathToFileURL(dir).href}/` } });
 }
 
-/** Imports a module of the given code (e.g. `server/demo/serve.ts`) running the tree `tree`. */
+/** Imports a module of the given code (e.g. `server/demo/demo-server.ts`) running the tree `tree`. */
 export async function importWithTree<T>(tree: string, module: string): Promise<T> {
   useTree(tree);
   return (await import(pathToFileURL(path.join(root, module)).href)) as T;

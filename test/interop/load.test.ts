@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { serve } from '../../server/demo/serve.ts';
+import { serve } from '../../server/demo/demo-server.ts';
 
 const CLIENTS = 1000;
 const BATCH = 100;

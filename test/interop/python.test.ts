@@ -10,8 +10,8 @@ import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WebSocketServer } from '../../server/app/websocket-server.ts';
 import { createWebSocketServer } from '../../server/app/websocket-server.ts';
-import type { RunningServer } from '../../server/demo/serve.ts';
-import { serve } from '../../server/demo/serve.ts';
+import type { RunningServer } from '../../server/demo/demo-server.ts';
+import { serve } from '../../server/demo/demo-server.ts';
 
 /** The first Python 3 that can import websockets, or why none can. */
 function findPython(): { python: string } | { reason: string } {

@@ -6,8 +6,8 @@ import { afterEach } from 'vitest';
 import type { WebSocket as ServerSocket } from '../../server/app/websocket.ts';
 import type { WebSocketServer } from '../../server/app/websocket-server.ts';
 import { createWebSocketServer } from '../../server/app/websocket-server.ts';
-import type { RunningServer } from '../../server/demo/serve.ts';
-import { serve } from '../../server/demo/serve.ts';
+import type { RunningServer } from '../../server/demo/demo-server.ts';
+import { serve } from '../../server/demo/demo-server.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { WebSocket, ping } from 'undici';
-import { serve } from '../../server/demo/serve.ts';
+import { serve } from '../../server/demo/demo-server.ts';
 import { afterThisTest, appServer, demo } from './servers.ts';
 
 function open(url: string, protocols?: string[]): Promise<WebSocket> {

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { serve } from '../../server/demo/serve.ts';
+import { serve } from '../../server/demo/demo-server.ts';
 import { afterThisTest, appServer, demo } from './servers.ts';
 
 /** A `ws` client, open; closed after the test. */

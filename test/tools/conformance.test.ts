@@ -7,7 +7,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { implementedChapters, type Chapter } from '../../tools/conformance/chapters.ts';
+import { implementedChapters, type ChapterNumber } from '../../tools/conformance/chapters.ts';
 import { allCases, selectCases } from '../../tools/conformance/cases/index.ts';
 import { runSuite, type SuiteResult } from '../../tools/conformance/runner.ts';
 import type { RunningTarget } from '../../tools/conformance/target.ts';
@@ -77,7 +77,7 @@ describe('against the ws package (a strict server)', () => {
   });
 
   it('shows cases of unimplemented chapters as pending without running them', async () => {
-    const implemented = new Set<Chapter>([1, 2, 3, 4, 5]);
+    const implemented = new Set<ChapterNumber>([1, 2, 3, 4, 5]);
     const suite = await runSuite({ target: targetOf(server), cases: selectCases(allCases, ['1.1.1', '2.1', '5.3', '10.1.1']), implemented });
     expect(ids(suite, 'pass')).toEqual(['1.1.1', '10.1.1']);
     expect(ids(suite, 'pending')).toEqual(['2.1', '5.3']);

@@ -46,7 +46,7 @@ function servers(impl: string): ServerSpec[] {
     {
       id: 'reference',
       label: impl === 'chapters' ? 'chapters (yours)' : 'reference',
-      entry: 'server/demo/serve.ts',
+      entry: 'server/demo/demo-server.ts',
       env: {},
       path: '/echo',
       echoes: true,

@@ -5,7 +5,7 @@
  * it throws is reported too. It never sleeps to prove that something did not happen: it sends a
  * follow-up (a text message, a close) and checks that the answer to that comes next.
  */
-import type { Chapter } from './chapters.ts';
+import type { ChapterNumber } from './chapters.ts';
 import type { RawClient, UpgradeRequestOptions } from '../wire/index.ts';
 
 export interface Target {
@@ -32,12 +32,12 @@ export interface Case {
   id: string;
   title: string;
   /** The chapter that teaches the behaviour; its score counts this case. */
-  chapter: Chapter;
+  chapter: ChapterNumber;
   /**
    * Chapters the case needs beyond 01..`chapter` (every earlier chapter is always needed). The case is
    * pending while any of them is a starter.
    */
-  needs?: Chapter[];
+  needs?: ChapterNumber[];
   /** Time bound in ms (default {@link DEFAULT_TIMEOUT_MS}). */
   timeoutMs?: number;
   run(context: CaseContext): Promise<void>;

@@ -7,34 +7,28 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { listChapters } from '../runner/chapters.ts';
 
-/** Chapter numbers and the slugs the workbook gives them. */
-export const CHAPTERS = {
-  1: '01-tcp-listener',
-  2: '02-http-head',
-  3: '03-accept-key',
-  4: '04-upgrade',
-  5: '05-frames',
-  6: '06-closing',
-  7: '07-messages',
-  8: '08-heartbeat',
-  9: '09-backpressure',
-  10: '10-app',
-} as const;
+/** A chapter's number, e.g. `5` for `chapters/05-frames`. */
+export type ChapterNumber = number;
 
-export type Chapter = keyof typeof CHAPTERS;
+/** Chapter numbers and their folder names, from the chapter folders (the runner's one listing). */
+const CHAPTERS: ReadonlyMap<ChapterNumber, string> = new Map(
+  listChapters(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')).map((chapter) => [Number(chapter.number), chapter.slug]),
+);
 
-export const ALL_CHAPTERS = Object.keys(CHAPTERS).map(Number) as Chapter[];
+export const ALL_CHAPTERS: readonly ChapterNumber[] = [...CHAPTERS.keys()];
 
 /** `5` → `'05-frames'`. */
-export function chapterName(chapter: Chapter): string {
-  return CHAPTERS[chapter];
+export function chapterName(chapter: ChapterNumber): string {
+  return CHAPTERS.get(chapter) ?? String(chapter).padStart(2, '0');
 }
 
 /** Accepts `7`, `07` or `07-messages`. */
-export function parseChapter(text: string): Chapter | undefined {
+export function parseChapter(text: string): ChapterNumber | undefined {
   const number = Number(/^(\d{1,2})/.exec(text)?.[1]);
-  return number in CHAPTERS ? (number as Chapter) : undefined;
+  return CHAPTERS.has(number) ? number : undefined;
 }
 
 const TODO_CALL = /\btodo\(\s*['"`]/;
@@ -43,8 +37,8 @@ const TODO_CALL = /\btodo\(\s*['"`]/;
  * The chapters of `treeDir` (e.g. `<root>/solutions`) whose folder exists and whose `.ts` files
  * contain no `todo(` call. The folder is found by its number prefix, so a renamed slug still counts.
  */
-export async function implementedChapters(treeDir: string): Promise<Set<Chapter>> {
-  const implemented = new Set<Chapter>();
+export async function implementedChapters(treeDir: string): Promise<Set<ChapterNumber>> {
+  const implemented = new Set<ChapterNumber>();
   const entries = await readdir(treeDir, { withFileTypes: true }).catch(() => []);
   for (const chapter of ALL_CHAPTERS) {
     const prefix = `${String(chapter).padStart(2, '0')}-`;

@@ -9,7 +9,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
-import { ALL_CHAPTERS, implementedChapters, parseChapter, type Chapter } from './chapters.ts';
+import { ALL_CHAPTERS, implementedChapters, parseChapter, type ChapterNumber } from './chapters.ts';
 import { allCases, selectCases } from './cases/index.ts';
 import { formatResult, formatSummary, toJson } from './report.ts';
 import { DEFAULT_MAX_MESSAGE_SIZE, runSuite } from './runner.ts';
@@ -23,7 +23,7 @@ interface CliOptions {
   impl: string;
   url?: string;
   case: string[];
-  chapter?: Chapter;
+  chapter?: ChapterNumber;
   json?: boolean;
   maxMessage: number;
 }
@@ -54,7 +54,7 @@ const cases = selectCases(allCases, options.case, options.chapter);
 if (cases.length === 0) program.error('no case matches the selection');
 
 let running: RunningTarget | undefined;
-let implemented: Set<Chapter> = new Set(ALL_CHAPTERS);
+let implemented: Set<ChapterNumber> = new Set(ALL_CHAPTERS);
 let target: Target;
 try {
   if (options.url) {
@@ -73,7 +73,7 @@ try {
  * Start the tree's server. While chapter 01 is a starter the server cannot listen at all: then every
  * case is pending and nothing is started.
  */
-async function startServerUnlessStarter(chapters: Set<Chapter>): Promise<RunningTarget | undefined> {
+async function startServerUnlessStarter(chapters: Set<ChapterNumber>): Promise<RunningTarget | undefined> {
   try {
     return await startImplementation(options.impl);
   } catch (error) {

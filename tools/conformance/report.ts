@@ -2,7 +2,7 @@
  * The suite's results as text (one line per case, scores per chapter, a total) or as JSON.
  */
 import pc from 'picocolors';
-import { ALL_CHAPTERS, chapterName, type Chapter } from './chapters.ts';
+import { ALL_CHAPTERS, chapterName, type ChapterNumber } from './chapters.ts';
 import type { CaseResult, SuiteResult } from './runner.ts';
 
 /** One case: `✓ 5.4  fragmented text in 3 frames  [07]`, with the reason and transcript on failure. */
@@ -32,7 +32,7 @@ export interface ChapterScore {
 }
 
 export function chapterScores(suite: SuiteResult): ChapterScore[] {
-  return ALL_CHAPTERS.flatMap((chapter: Chapter) => {
+  return ALL_CHAPTERS.flatMap((chapter: ChapterNumber) => {
     const results = suite.results.filter((result) => result.chapter === chapter);
     if (results.length === 0) return [];
     const count = (status: CaseResult['status']): number => results.filter((result) => result.status === status).length;

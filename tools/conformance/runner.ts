@@ -5,7 +5,7 @@
  * failed, or out of time — all its sockets are destroyed and nothing leaks into the next case. A case
  * whose chapters are not implemented yet is not run at all: it is reported as pending.
  */
-import { ALL_CHAPTERS, type Chapter } from './chapters.ts';
+import { ALL_CHAPTERS, type ChapterNumber } from './chapters.ts';
 import { CaseFailure, DEFAULT_TIMEOUT_MS, fail, type Case, type CaseContext, type Target } from './case.ts';
 import { RawClient, WireError, escaped, newKey, upgradeRequest, type UpgradeRequestOptions } from '../wire/index.ts';
 import { allCases } from './cases/index.ts';
@@ -15,7 +15,7 @@ export interface SuiteOptions {
   /** Default: every case. */
   cases?: readonly Case[];
   /** Chapters whose cases run; the others are pending. Default: all. */
-  implemented?: ReadonlySet<Chapter>;
+  implemented?: ReadonlySet<ChapterNumber>;
   /** The server's message size limit; default 64 MiB. */
   maxMessageSize?: number;
   /** Multiplies every time bound (a slow machine, or a test that wants failures fast). */
@@ -29,7 +29,7 @@ export type CaseStatus = 'pass' | 'fail' | 'pending';
 export interface CaseResult {
   id: string;
   title: string;
-  chapter: Chapter;
+  chapter: ChapterNumber;
   status: CaseStatus;
   ms: number;
   /** Why it failed, one line. */
@@ -49,7 +49,7 @@ export interface SuiteResult {
 export const DEFAULT_MAX_MESSAGE_SIZE = 64 * 1024 * 1024;
 
 /** The chapters a case needs: every chapter up to its own, plus its extra needs. */
-export function chaptersNeeded(item: Case): Chapter[] {
+export function chaptersNeeded(item: Case): ChapterNumber[] {
   const last = Math.max(item.chapter, ...(item.needs ?? []));
   return ALL_CHAPTERS.filter((chapter) => chapter <= last);
 }

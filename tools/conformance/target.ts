@@ -1,6 +1,6 @@
 /**
  * Where the suite points: a running server given by `--url`, or one of the workbook's trees started
- * in this process through the demo server (server/demo/serve.ts).
+ * in this process through the demo server (server/demo/demo-server.ts).
  */
 import { importWithTree } from '../tree.ts';
 import type { Target } from './case.ts';
@@ -29,7 +29,7 @@ interface ServeModule {
 
 /** Start the demo server running the tree `impl` on a free port of 127.0.0.1. */
 export async function startImplementation(impl: string): Promise<RunningTarget> {
-  const { serve } = await importWithTree<ServeModule>(impl, 'server/demo/serve.ts');
+  const { serve } = await importWithTree<ServeModule>(impl, 'server/demo/demo-server.ts');
   const server = await serve({ port: 0, host: '127.0.0.1' });
   return { host: server.host, port: server.port, path: ECHO_PATH, close: () => server.close() };
 }
