@@ -27,6 +27,12 @@ export const CloseCode = {
   MandatoryExtension: 1010,
   /** 1011: the server met an unexpected condition. */
   InternalError: 1011,
+  /** 1012: the service is restarting (IANA registry, not RFC 6455). */
+  ServiceRestart: 1012,
+  /** 1013: try again later (IANA registry). */
+  TryAgainLater: 1013,
+  /** 1014: a gateway got an invalid answer from upstream (IANA registry). */
+  BadGateway: 1014,
   /** 1015: reserved; the TLS handshake failed. */
   TlsHandshake: 1015,
 } as const;

@@ -16,7 +16,7 @@ export class HttpError extends Error {
     /** The HTTP status to answer with (400, 405, 426, 431 …). */
     readonly status: number,
     message: string,
-    /** Extra response headers, e.g. `Sec-WebSocket-Version: 13` with a 426 (RFC 6455 §4.4). */
+    /** Extra response headers, e.g. `Sec-WebSocket-Version: 13` with a 426 (RFC 6455 §4.2.2 step 4). */
     readonly headers: Readonly<Record<string, string>> = {},
   ) {
     super(message);

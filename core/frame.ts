@@ -50,14 +50,18 @@ export function isControlOpcode(opcode: number): boolean {
   return (opcode & 0x8) !== 0;
 }
 
-/** Everything the header of a frame says, before its payload. */
-export interface FrameHeader {
+/** The bits of a frame's first two bytes (RFC 6455 §5.2), shared by a header and a whole frame. */
+export interface FrameBits {
   readonly fin: boolean;
   readonly rsv1: boolean;
   readonly rsv2: boolean;
   readonly rsv3: boolean;
   readonly opcode: number;
   readonly masked: boolean;
+}
+
+/** Everything the header of a frame says, before its payload. */
+export interface FrameHeader extends FrameBits {
   /** The payload length, decoded from the 7-, 16- or 64-bit field. */
   readonly payloadLength: number;
   /** The 4-byte masking key, or null for an unmasked frame. */
@@ -66,14 +70,8 @@ export interface FrameHeader {
   readonly headerLength: number;
 }
 
-/** A whole frame: its header fields and its payload, already unmasked. */
-export interface Frame {
-  readonly fin: boolean;
-  readonly rsv1: boolean;
-  readonly rsv2: boolean;
-  readonly rsv3: boolean;
-  readonly opcode: number;
-  readonly masked: boolean;
+/** A whole frame: its header's bits and its payload, already unmasked. */
+export interface Frame extends FrameBits {
   readonly payload: Uint8Array;
 }
 

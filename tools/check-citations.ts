@@ -49,7 +49,7 @@ export interface Problem {
   readonly why: string;
 }
 
-/** One citation as read: where, which RFC, which sections and steps. */
+/** One citation as read: where it is, the RFC it was read as citing, and its text. */
 export interface Found {
   readonly file: string;
   readonly line: number;

@@ -63,7 +63,7 @@ export function echoApp(connection: SocketConnection, event: ConnectionEvent): v
   if (event.type === 'request') connection.respond(upgradeRequired());
 }
 
-/** 426 Upgrade Required with `Sec-WebSocket-Version: 13` (RFC 6455 §4.2.2 step 4): "speak WebSocket here". */
+/** 426 Upgrade Required (RFC 9110 §15.5.22) with `Sec-WebSocket-Version: 13`: "speak WebSocket here". */
 export function upgradeRequired(): HttpResponse {
   return {
     status: 426,

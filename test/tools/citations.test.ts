@@ -52,6 +52,28 @@ describe('the script', () => {
   }, 20_000);
 });
 
+describe('the section lists (tools/rfc-sections/)', () => {
+  it('hold RFC 6455, 7692, 9110 and 9112, every subsection under a section that is listed too', () => {
+    for (const rfc of ['6455', '7692', '9110', '9112']) expect(lists.has(rfc), `tools/rfc-sections/rfc${rfc}.txt`).toBe(true);
+    for (const [rfc, list] of lists) {
+      for (const section of list.sections) {
+        const parent = section.slice(0, Math.max(0, section.lastIndexOf('.')));
+        if (parent !== '') expect(list.sections.has(parent), `RFC ${rfc}: ${section} is listed, its parent ${parent} is not`).toBe(true);
+      }
+      for (const section of list.steps.keys()) {
+        expect(list.sections.has(section), `RFC ${rfc}: steps of ${section}, which is not a listed section`).toBe(true);
+      }
+    }
+  });
+
+  it('know the numbered steps of RFC 6455 §4.1, §4.2.1 and §4.2.2', () => {
+    const steps = lists.get('6455')!.steps;
+    expect([...steps.get('4.2.2')!]).toEqual(['1', '2', '3', '4', '5', '5.1', '5.2', '5.3', '5.4', '5.5', '5.6']);
+    expect(steps.get('4.2.1')!.size).toBe(10);
+    expect(steps.get('4.1')!.size).toBe(12);
+  });
+});
+
 describe('reading citations', () => {
   it(`checks steps where the list names them: ${S}4.2.2 has steps 1–5 and 5.1–5.6`, () => {
     expect(problemsIn(`// RFC 6455 ${S}4.2.2 step 5.5, ${S}4.2.2 item 5.4, step 4 of ${S}4.2.2, ${S}4.2.1 item 10`)).toEqual([]);

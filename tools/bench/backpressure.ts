@@ -21,6 +21,7 @@ import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 import { starterFor } from '../starters.ts';
 import { importWithTree, root } from '../tree.ts';
+import { clientFrame as wireFrame, upgradeRequest } from '../wire/index.ts';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -50,23 +51,9 @@ interface Figures {
 
 const KEY = Uint8Array.of(0x37, 0xfa, 0x21, 0x3d);
 
-/** A masked client frame (RFC 6455 §5.2, §5.3): FIN, `opcode`, the minimal length, key 37 fa 21 3d. */
-function clientFrame(opcode: number, payload: Uint8Array): Buffer {
-  const length = payload.length;
-  const extra = length <= 125 ? 0 : length <= 0xffff ? 2 : 8;
-  const frame = Buffer.alloc(2 + extra + 4 + length);
-  frame[0] = 0x80 | opcode;
-  if (extra === 0) frame[1] = 0x80 | length;
-  else if (extra === 2) {
-    frame[1] = 0x80 | 126;
-    frame.writeUInt16BE(length, 2);
-  } else {
-    frame[1] = 0x80 | 127;
-    frame.writeBigUInt64BE(BigInt(length), 2);
-  }
-  frame.set(KEY, 2 + extra);
-  for (let i = 0; i < length; i++) frame[6 + extra + i] = payload[i]! ^ KEY[i % 4]!;
-  return frame;
+/** A masked client frame (RFC 6455 §5.2, §5.3) with the fixed key 37 fa 21 3d, from the toolkit. */
+function clientFrame(opcode: number, payload: Uint8Array): Uint8Array {
+  return wireFrame({ opcode, payload, mask: KEY });
 }
 
 interface Client {
@@ -101,10 +88,7 @@ function connect(port: number, target: string, keep = false): Promise<Client> {
     };
     socket.on('data', onData);
     socket.on('error', () => {});
-    socket.write(
-      `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
-    );
+    socket.write(upgradeRequest({ path: target }));
   });
 }
 

@@ -19,7 +19,7 @@ export function concatBytes(...chunks: Uint8Array[]): Uint8Array {
   return Uint8Array.from(Buffer.concat(chunks));
 }
 
-/** Bytes → string, one character per byte (an HTTP head; TextDecoder's 'latin1' is windows-1252). */
+/** Bytes → string, one character per byte (an HTTP head; TextDecoder('latin1') differs between runtimes). */
 export function latin1(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
 }

@@ -43,7 +43,7 @@ export function escaped(data: Uint8Array | string, max = 2048): string {
   let out = '';
   for (let i = 0; i < shown.length; i++) {
     const b = shown[i]!;
-    // A whole UTF-8 sequence is shown as its character (a body may say "RFC 6455 §4.4").
+    // A whole UTF-8 sequence is shown as its character (a body may say "RFC 6455 §4.2.2").
     const length = sequenceLength(b);
     if (length > 1) {
       try {

@@ -1,6 +1,6 @@
 /**
  * Family 10.1 and 10.2, the opening handshake (chapters 02–04): the 101 answer of RFC 6455 §4.2.2
- * and the refusals of §4.2.1 and §4.4 (and RFC 9110/9112 for plain HTTP errors). A head that the
+ * and the refusals of §4.2.1 and §4.2.2 step 4 (and RFC 9110/9112 for plain HTTP errors). A head that the
  * server reads with any chunking, and a frame that arrives in the same write as the head, work.
  */
 import { fail, type Case, type CaseContext } from '../case.ts';
@@ -162,7 +162,7 @@ export const handshakeCases: Case[] = [
       const head = await expectRefusal(context, context.request({ version: '12' }), 'any 4xx', 'RFC 6455 §4.2.2: unsupported version');
       const versions = (headerValue(head, 'sec-websocket-version') ?? '').split(',').map((v) => v.trim());
       if (!versions.includes('13')) {
-        fail(`expected Sec-WebSocket-Version listing 13 with the refusal (RFC 6455 §4.4), got ${headerValue(head, 'sec-websocket-version') ?? 'none'}`);
+        fail(`expected Sec-WebSocket-Version listing 13 with the refusal (RFC 6455 §4.2.2 step 4), got ${headerValue(head, 'sec-websocket-version') ?? 'none'}`);
       }
     },
   },
