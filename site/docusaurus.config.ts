@@ -24,7 +24,7 @@ const REPOSITORY_EDIT_URL = `${REPOSITORY_URL}/edit/${REPOSITORY_BRANCH}/`;
 
 /** A chapter as the home page lists it. */
 export interface ChapterEntry {
-  /** `05` for `chapters/05-frames`; empty for an unnumbered appendix such as `chapters/wiring`. */
+  /** `05` for `chapters/05-frames`; empty for a folder without a number. */
   number: string;
   /** The page title (the README's `# heading`). */
   title: string;
@@ -157,7 +157,7 @@ const config: Config = {
         docs: {
           path: '../chapters',
           routeBasePath: 'chapters',
-          // One page per chapter folder (an appendix folder such as wiring/ may have one too);
+          // One page per chapter folder (an unnumbered appendix folder may have one too);
           // starters, tests and any other file in chapters/ are not pages.
           include: ['*/README.md'],
           exclude: ['**/node_modules/**'],

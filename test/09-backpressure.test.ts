@@ -6,8 +6,6 @@
  * client (`bufferedAmount`), and the process's memory.
  */
 import * as net from 'node:net';
-import * as v8 from 'node:v8';
-import * as vm from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   DEFAULT_FLOW_LIMITS,
@@ -19,6 +17,7 @@ import type { ConnectionEvent } from '../server/wiring/connection.ts';
 import type { ServerOptions, SocketConnection } from '../server/wiring/server.ts';
 import { echoApp } from '../server/wiring/server.ts';
 import { closeTestServers, startTestServer } from './helpers/server.ts';
+import { settleGarbage, slowApplication } from '../tools/bench/pressure.ts';
 import { clientFrame, upgradeRequest } from '../tools/wire/index.ts';
 
 const KiB = 1024;
@@ -198,42 +197,14 @@ function flood(socket: net.Socket, frame: Uint8Array, count: number): void {
   for (let i = 0; i < count; i++) socket.write(frame);
 }
 
-/** A garbage collection on demand, so memory measurements count what is really kept. */
-function collectGarbage(): void {
-  v8.setFlagsFromString('--expose-gc');
-  (vm.runInNewContext('gc') as () => void)();
-}
-
-/** Collects garbage twice, a macrotask apart, so freed buffers are really gone from the counters. */
-async function settleGarbage(): Promise<void> {
-  collectGarbage();
-  await new Promise((resolve) => setTimeout(resolve, 0));
-  collectGarbage();
-}
 
 describe('on the wire: a client that sends faster than the application finishes its messages', () => {
   it('the server stops reading above maxPendingBytes (256 KiB), and another client is still served', async () => {
     const maxPendingBytes = 256 * KiB;
     const total = 128; // 128 × 64 KiB = 8 MiB
-    let pending = 0;
-    let maxPending = 0;
-    let done = 0;
-    const { server } = await serverWith({ maxPendingBytes }, {
-      // An application that takes 5 ms per message, e.g. a database write.
-      '/slow-app': (_connection, event) => {
-        if (event.type !== 'message') return;
-        const length = (event.message.data as Uint8Array).length;
-        pending += length;
-        maxPending = Math.max(maxPending, pending);
-        return new Promise<void>((resolve) =>
-          setTimeout(() => {
-            pending -= length;
-            done++;
-            resolve();
-          }, 5),
-        );
-      },
-    });
+    // An application that takes 5 ms per message, e.g. a database write.
+    const app = slowApplication(5);
+    const { server } = await serverWith({ maxPendingBytes }, { '/slow-app': (_connection, event) => app.handle(event) });
     const flooder = await connect(server.port, '/slow-app');
     flood(flooder.socket, FRAME_64K, total);
 
@@ -244,14 +215,14 @@ describe('on the wire: a client that sends faster than the application finishes 
     await waitFor(() => other.received >= 14, 1000, 'the echo of a 12-byte message on another connection');
     const echoMs = performance.now() - started;
 
-    await waitFor(() => done === total, 8000, `the application to finish all ${total} messages (finished ${done})`);
+    await waitFor(() => app.done() === total, 8000, `the application to finish all ${total} messages (finished ${app.done()})`);
     const bound = maxPendingBytes + 2 * 64 * KiB + 64 * KiB;
     expect(
-      maxPending,
+      app.peakPending(),
       `a client sent 8 MiB in 64 KiB messages; the application holds each for 5 ms. With maxPendingBytes ` +
         `256 KiB the server must stop reading (socket.pause()) once more than 256 KiB are pending, so at ` +
         `most ~${bound / KiB} KiB (the mark, plus what one read of ≤ 64 KiB completes) are ever pending. ` +
-        `Peak pending: ${Math.round(maxPending / KiB)} KiB.`,
+        `Peak pending: ${Math.round(app.peakPending() / KiB)} KiB.`,
     ).toBeLessThanOrEqual(bound);
     expect(echoMs, 'the echo on the other connection took too long').toBeLessThan(1000);
   });

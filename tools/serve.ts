@@ -75,7 +75,7 @@ async function main(): Promise<void> {
   const byChapter = new Map<string, (typeof standIns)[number][]>();
   for (const notice of standIns) byChapter.set(notice.chapter, [...(byChapter.get(notice.chapter) ?? []), notice]);
   for (const [chapter, notices] of byChapter) {
-    const tasks = notices.map((notice) => notice.task.split(':')[0]).join(', ');
+    const tasks = [...new Set(notices.map((notice) => notice.task.split(':')[0]))].join(', ');
     console.log(`chapter ${chapter} is still a starter (${tasks}): until then ${notices[0]!.meanwhile}`);
   }
 

@@ -12,7 +12,7 @@
  * It is a thin layer over the socket glue (server/wiring/server.ts): the glue calls one function with
  * every event of every connection; this class keeps a {@link WebSocket} per open connection, hands
  * each event to it, and answers plain HTTP requests through `handleRequest` (default: 426 Upgrade
- * Required, RFC 6455 §4.2.2 step 4), which is how the demo serves its page on the same port.
+ * Required, RFC 9110 §15.5.22), which is how the demo serves its page on the same port.
  */
 import { EventEmitter } from 'node:events';
 import { ReadyState } from '../../core/ready-state.ts';

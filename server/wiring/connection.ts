@@ -10,9 +10,11 @@
  * Its whole state is one value, {@link Phase}; every transition is one assignment to `phase`:
  *
  * ```
- * reading-head ──101 written──▶ open ──close sent──▶ closing ──peer's close──▶ ending ──TCP gone──▶ closed
- *   │   └─plain request─▶ answering ─response─▶ ending           │                  ▲
- *   └──refused (4xx)────────────────────────────▶ ending         └──peer's close, or a failure
+ * reading-head ──101 written────────────────────▶ open ──our close frame sent──▶ closing
+ * reading-head ──a plain request────────────────▶ answering
+ * reading-head, answering ──refused, or answered──▶ ending (never opened)
+ * open, closing ──the peer's close, or a failure──▶ ending
+ * any ──the TCP connection is gone─────────────────▶ closed
  * ```
  *
  * Every error a layer throws while reading is caught in exactly one place, {@link Connection.fail}:
@@ -248,10 +250,12 @@ export class Connection {
   /** The peer's close frame: answer it (or complete ours), then the server closes TCP first (§7.1.1). */
   private receiveClose(payload: Uint8Array): void {
     const received = layers.parseClosePayload(payload);
+    const oursWasOut = this.phase.name === 'closing';
     const reply = layers.replyToClose(this.readyState, received);
     if (reply !== null) this.sendClose(reply);
     this.sink.emit({ type: 'close', code: received.code, reason: received.reason });
-    this.end(true, received);
+    // Clean when both close frames were exchanged: ours went first, or just now as the reply.
+    this.end(true, oursWasOut || reply !== null ? received : null);
   }
 
   /**

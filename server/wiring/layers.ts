@@ -71,23 +71,23 @@ const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 export const listen = listener.listen;
 export type { ConnectionHandler } from '@impl/01-tcp-listener/listener.ts';
 
-// Chapter 02.
-export const ByteQueue: typeof queue.ByteQueue = choose(
-  queue.ByteQueue,
-  (Queue) => {
-    const q = new Queue();
-    q.push(bytes('ab'));
-    return [q.length, q.byteAt(1), q.peek(1), q.consume(1)];
-  },
-  () => standIn.JoiningQueue as unknown as typeof queue.ByteQueue,
-  'bytes are joined into one array on every read',
-);
-/** A queue holding `data`, of the queue class chosen above. */
+// Chapter 02. The probes below read from the tree's own queue: a layer that needs a queue cannot
+// run before chapter 02's works, so it is a stand-in until then too.
+/** A queue of the tree's ByteQueue class holding `data`. */
 const queueOf = (data: Uint8Array): queue.ByteQueue => {
-  const q = new ByteQueue();
+  const q = new queue.ByteQueue();
   q.push(data);
   return q;
 };
+export const ByteQueue: typeof queue.ByteQueue = choose(
+  queue.ByteQueue,
+  () => {
+    const q = queueOf(bytes('ab'));
+    return [q.length, q.byteAt(1), q.peek(1), q.consume(1)];
+  },
+  () => standIn.CountingQueue as unknown as typeof queue.ByteQueue,
+  'every request is answered 501 Not Implemented',
+);
 
 export const RequestHeadParser: typeof head.RequestHeadParser = choose(
   head.RequestHeadParser,
@@ -135,24 +135,13 @@ export const formatResponse: typeof handshake.formatResponse = choose(
   'responses are written by a minimal stand-in',
 );
 
-// Chapter 05, and chapter 11's faster unmasking once it is written (silently: nothing is missing
-// without it).
-const probeKey = new Uint8Array([1, 2, 3, 4]);
+// Chapter 05.
 export const applyMask = mask.applyMask;
-export const unmask: (data: Uint8Array, maskingKey: Uint8Array) => void = (() => {
-  try {
-    maskWords.applyMaskWords(new Uint8Array(8), probeKey);
-    return maskWords.applyMaskWords;
-  } catch (error) {
-    if (error instanceof NotImplementedError) return applyMask;
-    throw error;
-  }
-})();
 /** A masked, empty, final text frame. */
 const probeFrame = new Uint8Array([0x81, 0x80, 1, 2, 3, 4]);
 export const decodeFrame: typeof decode.decodeFrame = choose(
   decode.decodeFrame,
-  (decodeOne) => decodeOne(queueOf(probeFrame.slice()), { unmask }),
+  (decodeOne) => decodeOne(queueOf(probeFrame.slice()), { unmask: applyMask }),
   (notice) => standIn.undecodable(notice),
   'a connection is closed at its first frame',
 );
@@ -263,4 +252,13 @@ export const shutdown: typeof shutdownModule.shutdown = choose(
   (stop) => stop([], { timeout: 0 }),
   () => standIn.dropEveryone,
   'shutting down drops every connection without a close frame (clients see 1006)',
+);
+
+// Chapter 11: the decoder unmasks a word at a time once it is written, with chapter 05's byte loop
+// until then.
+export const unmask: (data: Uint8Array, maskingKey: Uint8Array) => void = choose(
+  maskWords.applyMaskWords,
+  (apply) => apply(new Uint8Array(8), new Uint8Array([1, 2, 3, 4])),
+  () => applyMask,
+  'payloads are unmasked a byte at a time (chapter 05)',
 );

@@ -9,7 +9,7 @@
  */
 import { CloseCode } from '../../core/close-code.ts';
 import { HttpError, ProtocolError } from '../../core/errors.ts';
-import { REASON_PHRASES } from '../../core/http.ts';
+import { REASON_PHRASES, closingHeaders } from '../../core/http.ts';
 import type { Frame } from '../../core/frame.ts';
 import { Opcode } from '../../core/frame.ts';
 import type { ReadyState } from '../../core/ready-state.ts';
@@ -23,35 +23,15 @@ import type { Closable } from '@impl/10-app/shutdown.ts';
 
 const encoder = new TextEncoder();
 
-/** Until chapter 02: a queue that joins every chunk into one array (O(n²), fine for a handshake). */
-export class JoiningQueue {
-  private bytes = new Uint8Array(0);
-
-  get length(): number {
-    return this.bytes.length;
-  }
+/**
+ * Until chapter 02's ByteQueue works: a queue that only counts what it is given. Nothing reads it,
+ * because without a queue no head can be parsed and every request is refused.
+ */
+export class CountingQueue {
+  length = 0;
 
   push(chunk: Uint8Array): void {
-    const joined = new Uint8Array(this.bytes.length + chunk.length);
-    joined.set(this.bytes, 0);
-    joined.set(chunk, this.bytes.length);
-    this.bytes = joined;
-  }
-
-  byteAt(index: number): number {
-    if (!(index >= 0 && index < this.bytes.length)) throw new RangeError(`no byte at ${index}`);
-    return this.bytes[index]!;
-  }
-
-  peek(n: number): Uint8Array {
-    if (n > this.bytes.length) throw new RangeError(`only ${this.bytes.length} bytes queued`);
-    return this.bytes.slice(0, n);
-  }
-
-  consume(n: number): Uint8Array {
-    const taken = this.peek(n);
-    this.bytes = this.bytes.slice(n);
-    return taken;
+    this.length += chunk.length;
   }
 }
 
@@ -69,15 +49,11 @@ export function refusingHeadParser(notice: string): new (...args: never[]) => { 
   };
 }
 
-/** Until chapter 04: a minimal HTTP/1.1 response, its headers kept, with a text body. */
+/** Until chapter 04: a minimal HTTP/1.1 response, its headers kept, and a body with its length. */
 export function plainTextResponse(response: HttpResponse): Uint8Array {
   const body = typeof response.body === 'string' ? encoder.encode(response.body) : (response.body ?? new Uint8Array(0));
-  const headers: Record<string, string> = {
-    'Content-Type': 'text/plain; charset=utf-8',
-    Connection: 'close',
-    ...response.headers,
-    'Content-Length': String(body.length),
-  };
+  const headers: Record<string, string> =
+    body.length === 0 ? { ...response.headers } : { 'Content-Type': 'text/plain; charset=utf-8', ...response.headers, 'Content-Length': String(body.length) };
   const lines = [`HTTP/1.1 ${response.status} ${REASON_PHRASES[response.status] ?? 'Status'}`];
   for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`);
   const head = encoder.encode(`${lines.join('\r\n')}\r\n\r\n`);
@@ -89,7 +65,7 @@ export function plainTextResponse(response: HttpResponse): Uint8Array {
 
 /** Until chapter 04's refusalResponse: the error's status and headers, its message as the body. */
 export function plainRefusal(error: HttpError): HttpResponse {
-  return { status: error.status, headers: error.headers, body: `${error.message}\n` };
+  return { status: error.status, headers: closingHeaders(error.headers), body: `${error.message}\n` };
 }
 
 /** Until chapter 05 decodes frames: the first frame fails the connection. */
@@ -104,22 +80,22 @@ export function unsendable(): Uint8Array[] {
   return [];
 }
 
-/** Until chapter 06: a close frame's payload is not read (1005 as if empty)… */
+/** Until chapter 06: a close frame's payload is not read (1005, as if it were empty). */
 export function unreadClosePayload(): CloseInfo {
   return { code: CloseCode.NoStatusReceived, reason: '' };
 }
 
-/** … a close frame sent carries its code alone (no reason, nothing checked)… */
+/** Until chapter 06: a close frame sent carries its code alone (no reason, nothing checked). */
 export function codeOnlyClosePayload(code: number): Uint8Array {
   return code === CloseCode.NoStatusReceived ? new Uint8Array(0) : Uint8Array.of(code >> 8, code & 0xff);
 }
 
-/** … no close frame is answered: the TCP close must do … */
+/** Until chapter 06: a close frame is not answered; the TCP close follows it. */
 export function noCloseReply(): CloseInfo | null {
   return null;
 }
 
-/** … and a failure is closed with the error's own code, or 1011, without a reason. */
+/** Until chapter 06: a failure is closed with the error's own code, or 1011, without a reason. */
 export function codeOfError(error: unknown): CloseInfo {
   return { code: error instanceof ProtocolError ? error.code : CloseCode.InternalError, reason: '' };
 }

@@ -1,5 +1,5 @@
 /**
- * Links from a chapter README to source files (`[connection.ts](../wiring/connection.ts)`) point to
+ * Links from a chapter README to source files (`[connection.ts](../../server/wiring/connection.ts)`) point to
  * the file in the repository, where it is shown with its history and line numbers. Left alone,
  * Docusaurus would copy each linked file into the build under a hashed name and serve it raw.
  *

@@ -17,11 +17,10 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as v8 from 'node:v8';
-import * as vm from 'node:vm';
 import { starterFor } from '../starters.ts';
 import { importWithTree, root } from '../tree.ts';
 import { clientFrame as wireFrame, upgradeRequest } from '../wire/index.ts';
+import { settleGarbage, slowApplication } from './pressure.ts';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -100,16 +99,6 @@ async function waitFor(condition: () => boolean, ms: number, what: string): Prom
   }
 }
 
-function collectGarbage(): void {
-  v8.setFlagsFromString('--expose-gc');
-  (vm.runInNewContext('gc') as () => void)();
-}
-
-async function settleGarbage(): Promise<void> {
-  collectGarbage();
-  await new Promise((resolve) => setTimeout(resolve, 0));
-  collectGarbage();
-}
 
 // ─── the scenarios, as chapter 09's tests run them ───────────────────────────────────────────────
 
@@ -121,26 +110,14 @@ async function measure(tree: string): Promise<Figures> {
   const frame64k = clientFrame(0x2, new Uint8Array(64 * KiB).fill(0x61));
 
   // 1. maxPendingBytes 256 KiB; the application holds each 64 KiB message for 5 ms.
-  let pending = 0;
-  let peakPending = 0;
-  let done = 0;
+  const slowApp = slowApplication(5);
   const paths = new Map<Connection, string>();
   const first = await startServer({
     maxPendingBytes: 256 * KiB,
     app: (connection, event) => {
       if (event.type === 'open') paths.set(connection, event.path);
       if (paths.get(connection) !== '/slow-app') return echoApp(connection, event);
-      if (event.type !== 'message') return;
-      const length = (event.message.data as Uint8Array).length;
-      pending += length;
-      peakPending = Math.max(peakPending, pending);
-      return new Promise<void>((resolve) =>
-        setTimeout(() => {
-          pending -= length;
-          done++;
-          resolve();
-        }, 5),
-      );
+      return slowApp.handle(event);
     },
   });
   const flooder = await connect(first.port, '/slow-app');
@@ -150,7 +127,7 @@ async function measure(tree: string): Promise<Figures> {
   other.socket.write(clientFrame(0x1, new TextEncoder().encode('still there?')));
   await waitFor(() => other.received >= 14, 5000, 'the echo on another connection');
   const otherEchoMs = performance.now() - started;
-  await waitFor(() => done === 128, 20_000, 'the application to finish the flood');
+  await waitFor(() => slowApp.done() === 128, 20_000, 'the application to finish the flood');
   for (const socket of sockets.splice(0)) socket.destroy();
   await first.close();
 
@@ -243,7 +220,7 @@ async function measure(tree: string): Promise<Figures> {
   await fourth.close();
 
   return {
-    peakPending,
+    peakPending: slowApp.peakPending(),
     otherEchoMs,
     peakEchoQueue,
     allEchoed,
