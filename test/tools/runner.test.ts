@@ -88,6 +88,29 @@ describe.concurrent('status (no command, no terminal)', () => {
   }, 30_000);
 });
 
+describe('kept results', () => {
+  it('a second status shows the table without running a test; a changed chapter is rerun and marked until then', async () => {
+    const dir = scratch();
+    fs.writeFileSync(path.join(dir, 'chapters/02-beta/beta.ts'), HALF_BETA);
+    const first = await runner(dir, ['status']);
+    expect(first.stdout).toContain('Running the tests of 3 chapters');
+    expect(fs.existsSync(path.join(dir, '.workbook/results.json'))).toBe(true);
+
+    const second = await runner(dir, ['status']);
+    expect(second.code).toBe(0);
+    expect(second.stdout, 'nothing changed: the kept results are the results').not.toContain('Running the tests');
+    expect(second.stdout).toMatch(/02\s+Beta: multiplying\s+✗ failing 1 of 3 tests/);
+    expect(second.stdout).toContain('0 of 3 done, next: 01 Alpha: adding');
+
+    copySolution(dir, '02-beta', 'beta.ts');
+    const third = await runner(dir, ['status']);
+    expect(third.stdout).toContain('Kept from the last run (1 chapter changed since, rerunning them)');
+    expect(third.stdout).toMatch(/02\s+Beta: multiplying\s+✗ failing 1 of 3 tests\s+\(last run; files changed since\)/);
+    expect(third.stdout).toContain('Running the tests of 1 chapter against chapters/');
+    expect(third.stdout).toMatch(/02\s+Beta: multiplying\s+✓ passed \(3 tests\)\n/);
+  }, 60_000);
+});
+
 describe.concurrent('check N', () => {
   const dir = scratch();
   copySolution(dir, '01-alpha', 'alpha.ts');
@@ -224,6 +247,21 @@ describe('reset N and catch-up N', () => {
     expect(status.stdout).toContain('2 of 3 done, next: 03 Gamma: greeting');
   }, 30_000);
 
+  it('catch-up keeps a chapter that passes (the learner\'s own code); --all replaces it too', async () => {
+    const own = `/** Adds two numbers. */\nexport function add(a: number, b: number): number {\n  return b + a;\n}\n`;
+    const alpha = path.join(dir, 'chapters/01-alpha/alpha.ts');
+    fs.writeFileSync(alpha, own);
+    fs.writeFileSync(beta, HALF_BETA);
+    const { code, stdout } = await runner(dir, ['catch-up', '3', '--yes']);
+    expect(code, stdout).toBe(0);
+    expect(stdout).toContain('Chapter 01 passes already: kept as it is.');
+    expect(fs.readFileSync(alpha, 'utf8')).toBe(own);
+    expect(fs.readFileSync(beta, 'utf8')).toBe(fs.readFileSync(path.join(dir, 'solutions/02-beta/beta.ts'), 'utf8'));
+    const all = await runner(dir, ['catch-up', '3', '--yes', '--all']);
+    expect(all.code, all.stdout).toBe(0);
+    expect(fs.readFileSync(alpha, 'utf8')).toBe(fs.readFileSync(path.join(dir, 'solutions/01-alpha/alpha.ts'), 'utf8'));
+  }, 60_000);
+
   it('exit 2 for an unknown chapter', async () => {
     const { code, stderr } = await runner(dir, ['reset', '42', '--yes']);
     expect(code).toBe(2);
@@ -256,6 +294,7 @@ describe('watch', () => {
       expect(stdout).toContain('1 of 3 tests failing');
       copySolution(dir, '02-beta', 'beta.ts');
       await waitFor('Next: chapter 03 · Gamma: greeting');
+      expect(stdout, 'a run in progress is visible').toContain("⟳ running chapter 02's tests (saved chapters/02-beta/beta.ts) …");
       expect(stdout).toContain('✓ triple › triples 2');
       expect(stdout).toContain('✓ Chapter 02 passes: all 3 tests pass.');
       expect(stdout).toContain('npm start -- solution 02');

@@ -152,12 +152,35 @@ export function codeFrame(root: string, frame: Frame, c: Colors): string | undef
   return out.join('\n');
 }
 
+/** How much of a property test's counterexample is shown. */
+const COUNTEREXAMPLE_CHARS = 240;
+
+/**
+ * A fast-check failure, short: the seed and the replay path line becomes the seed alone, and a long
+ * counterexample is cut (it is already the smallest one fast-check found; the test's own message
+ * below it says what went wrong with it).
+ */
+export function shortenProperty(message: string): string {
+  if (!/^Property failed after /m.test(message)) return message;
+  return message
+    .split('\n')
+    .map((line) => {
+      const seed = /^\{ seed: (-?\d+), path: "[^"]*"(?:, endOnFailure: true)? \}$/.exec(line.trim());
+      if (seed) return `(seed ${seed[1]})`;
+      if (line.startsWith('Counterexample: ') && line.length > COUNTEREXAMPLE_CHARS) {
+        return `${line.slice(0, COUNTEREXAMPLE_CHARS)}… (${line.length - COUNTEREXAMPLE_CHARS} more characters)`;
+      }
+      return line;
+    })
+    .join('\n');
+}
+
 /** One error: name and message verbatim, the assertion diff, the learner's frames and a code frame. */
 export function formatError(error: TestError, root: string, c: Colors, color: boolean): string {
   const clean = (text: string): string => (color ? text : stripAnsi(text));
   const out: string[] = [];
   const name = error.name && error.name !== 'Error' && error.name !== 'AssertionError' ? `${error.name}: ` : '';
-  const message = clean(error.message ?? String(error));
+  const message = shortenProperty(clean(error.message ?? String(error)));
   out.push(c.red(c.bold(name)) + message);
   if (error.diff && !isNotImplemented(error)) out.push('', clean(error.diff));
   const frames = learnerFrames(error, root);
@@ -208,10 +231,17 @@ export interface FailureOptions {
   readonly only?: ReadonlySet<string>;
   /** How many test names to list under a TODO (default 0: one line per TODO). */
   readonly todoNames?: number;
+  /** Filled with the tests whose failure was shown (key → message), so later reports know what is new. */
+  readonly seen?: Map<string, string>;
+}
+
+/** A failure's message as reports compare it: the same text means the same failure. */
+export function failureText(test: TestOutcome): string {
+  return test.errors.map((error) => error.message).join('\n');
 }
 
 export function formatFailures(run: ChapterRun, root: string, c: Colors, color: boolean, options: FailureOptions = {}): string {
-  const { limit = 3, only, todoNames = 0 } = options;
+  const { limit = 3, only, todoNames = 0, seen } = options;
   const out: string[] = [];
   for (const { file, error } of run.fileErrors) {
     out.push(`${c.red('✗')} ${c.bold(file)} ${c.red('could not run')}`);
@@ -235,6 +265,7 @@ export function formatFailures(run: ChapterRun, root: string, c: Colors, color: 
     }
   }
   for (const group of [...todos.values()].sort((a, b) => a.text.localeCompare(b.text))) {
+    for (const test of group.tests) seen?.set(test.key, failureText(test));
     const count = group.tests.length === 1 ? '1 test' : `${group.tests.length} tests`;
     if (todoNames === 0) {
       const frame = group.error ? learnerFrames(group.error, root).find((f) => f.file.startsWith('chapters/')) : undefined;
@@ -251,6 +282,7 @@ export function formatFailures(run: ChapterRun, root: string, c: Colors, color: 
   }
   if (todoNames === 0 && todos.size > 0) out.push('');
   for (const test of others.slice(0, limit)) {
+    seen?.set(test.key, failureText(test));
     out.push(formatFailure(test, root, c, color, run.chapter.number), '');
   }
   if (others.length > limit) {

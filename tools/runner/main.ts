@@ -13,10 +13,11 @@ import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { findChapter, listChapters, type Chapter } from './chapters.ts';
 import { apply, backup, effective, referenceFiles, solutionDiff, starterFiles, type FileChange } from './files.ts';
-import { formatError, formatFailures, makeColors, passedCount, plural, useColor, type Colors } from './format.ts';
+import { formatError, formatFailures, makeColors, passedCount, plural, stripAnsi, useColor, type Colors } from './format.ts';
 import { nextHint, shownHints } from './hints.ts';
 import { canAsk, confirm } from './prompt.ts';
-import { classify, describeStatus, StatusTable, untouchedChapters } from './status.ts';
+import { chapterKeys, readResults, runAndKeep } from './results.ts';
+import { classify, describeStatus, StatusTable, untouchedChapters, type ChapterStatus } from './status.ts';
 import { TestSession, type ChapterRun } from './tests.ts';
 import { startWatch } from './watch.ts';
 
@@ -70,7 +71,7 @@ async function withSession<T>(fn: (session: TestSession) => Promise<T>): Promise
 }
 
 async function runChapter(session: TestSession, chapter: Chapter): Promise<{ run: ChapterRun; unhandled: string[] }> {
-  const result = await session.run([chapter]);
+  const result = await runAndKeep(session, root, [chapter]);
   return {
     run: result.chapters.get(chapter.number)!,
     unhandled: result.unhandledErrors.map((error) => formatError(error, root, c, color)),
@@ -102,44 +103,131 @@ async function statusCommand(options: { watch: boolean }): Promise<number> {
     process.stdin.setRawMode(true);
     process.stdin.on('data', onEarlyKey);
   }
-  print(c.dim(`Running the tests of ${plural(all.length, 'chapter')} against chapters/ …`));
+  const keys = chapterKeys(root, all);
+  const kept = readResults(root, all, keys);
+  const table = new StatusTable(all, print, c, untouchedChapters(root, all));
+  for (const entry of kept.values()) table.set(entry.run, entry.fresh ? 'fresh' : 'stale');
+  const pending = new Set(all.filter((chapter) => !kept.get(chapter.number)?.fresh).map((chapter) => chapter.number));
+  const elapsed = (): string => `${((performance.now() - started) / 1000).toFixed(1)} s`;
+  const summaryLine = (): string => {
+    const tail = pending.size === 0 ? elapsed() : `${plural(pending.size, 'chapter')} to refresh, ${elapsed()} so far`;
+    return `${c.bold(table.summary())}${c.dim(`  (${tail})`)}`;
+  };
+  // On a terminal the table is drawn at once from the kept results and redrawn in place as runs end;
+  // elsewhere it is printed once it holds results that match the files.
+  const tty = Boolean(process.stdout.isTTY);
+  let drawn = 0;
+  const draw = (): void => {
+    const lines = [...table.render(), '', summaryLine()];
+    let text = drawn > 0 ? `\u001b[${drawn}A` : '';
+    for (const line of lines) text += `\u001b[2K${line}\n`;
+    process.stdout.write(text);
+    drawn = lines.length;
+  };
+  if (tty) draw();
+  else if (kept.size > 0 && pending.size > 0) {
+    print(c.dim(`Kept from the last run (${plural(pending.size, 'chapter')} changed since, rerunning them):`));
+    for (const line of table.render()) print(line);
+    print('');
+  }
+  const finish = (run: ChapterRun): void => {
+    table.set(run);
+    pending.delete(run.chapter.number);
+    if (tty) draw();
+  };
+  if (pending.size === 0 && !interactive) {
+    if (!tty) {
+      for (const line of table.render()) print(line);
+      print('');
+      print(summaryLine());
+    }
+    const next = table.next();
+    if (next) print(c.dim(`What fails and why: npm start -- check ${next.number}`));
+    return 0;
+  }
   const session = await TestSession.open(root, 'chapters');
   let keepSession = false;
   try {
-    const table = new StatusTable(all, print, c, untouchedChapters(root, all));
-    table.header();
-    const result = await session.run(all, { onChapter: (run) => table.add(run) });
-    print('');
-    print(`${c.bold(table.summary())}${c.dim(`  (${((performance.now() - started) / 1000).toFixed(1)} s)`)}`);
-    const next = table.next();
-    if (interactive && process.stdin.isTTY) process.stdin.off('data', onEarlyKey);
     if (!interactive) {
+      const stale = all.filter((chapter) => pending.has(chapter.number));
+      for (const chapter of stale) table.mark(chapter, 'running');
+      if (tty) draw();
+      else print(c.dim(`Running the tests of ${plural(stale.length, 'chapter')} against chapters/ …`));
+      await runAndKeep(session, root, stale, finish);
+      if (!tty) {
+        for (const line of table.render()) print(line);
+        print('');
+        print(summaryLine());
+      }
+      const next = table.next();
       if (next) print(c.dim(`What fails and why: npm start -- check ${next.number}`));
       return 0;
     }
-    const start = next ?? all[all.length - 1]!;
+    // Watch mode: find the chapter to watch, running only the chapters on the way that changed.
+    let start: Chapter | undefined;
+    let initial: ChapterRun | undefined;
+    for (const chapter of all) {
+      if (pending.has(chapter.number)) {
+        table.mark(chapter, 'running');
+        draw();
+        const run = (await runAndKeep(session, root, [chapter])).chapters.get(chapter.number)!;
+        finish(run);
+      }
+      const status = table.status(chapter);
+      if (status && status.kind !== 'passed' && status.kind !== 'no-tests') {
+        start = chapter;
+        initial = pending.has(chapter.number) ? undefined : (kept.get(chapter.number)?.run ?? undefined);
+        break;
+      }
+    }
+    if (initial === undefined && start && !pending.has(start.number)) initial = kept.get(start.number)?.run;
+    start ??= all[all.length - 1]!;
+    if (process.stdin.isTTY) process.stdin.off('data', onEarlyKey);
     keepSession = true;
     const handle = startWatch({
       root,
       session,
       chapters: all,
       start,
-      initial: result.chapters.get(start.number),
+      initial: initial ?? undefined,
       resultsFrom: startedAt,
       pendingKeys: early,
       print,
       colors: c,
       color,
       keys: process.stdin.isTTY ? process.stdin : undefined,
+      showRunning: runningLine,
     });
     process.once('SIGINT', () => void handle.stop());
     await handle.ready;
+    // The chapters after it that changed since their last run are refreshed one at a time, so a save
+    // waits for one chapter's run at most; only a status that differs from the table is reported.
+    void (async () => {
+      for (const chapter of all.filter((candidate) => pending.has(candidate.number))) {
+        if (handle.isStopping()) return;
+        const shown = table.status(chapter);
+        const run = (await runAndKeep(session, root, [chapter])).chapters.get(chapter.number);
+        if (!run || handle.isStopping()) return;
+        table.set(run);
+        pending.delete(chapter.number);
+        const now = table.status(chapter)!;
+        const before = shown ? describeStatus(shown, c) : undefined;
+        const after = describeStatus(now, c);
+        if (before !== after) print(c.dim(`↻ chapter ${chapter.number} (changed since its last run) is now `) + after + (before ? c.dim(` (the table showed ${stripAnsi(before)})`) : ''));
+      }
+    })().catch(() => undefined);
     await handle.stopped;
     await session.close();
     return 0;
   } finally {
     if (!keepSession) await session.close();
   }
+}
+
+/** The "running…" line of watch mode: on a terminal it stays on one line and is wiped by the report. */
+function runningLine(text: string | undefined): void {
+  if (process.stdout.isTTY) process.stdout.write(text === undefined ? '\r\u001b[2K' : `\r\u001b[2K${c.yellow('⟳')} ${c.dim(text)}`);
+  else if (text !== undefined) print(c.dim(`⟳ ${text}`));
 }
 
 async function watchCommand(arg: string | undefined): Promise<number> {
@@ -152,7 +240,7 @@ async function watchCommand(arg: string | undefined): Promise<number> {
   if (!start) {
     print(c.dim(`Running the tests of ${plural(all.length, 'chapter')} to find the next one …`));
     const table = new StatusTable(all, () => undefined, c, untouchedChapters(root, all));
-    const result = await session.run(all, { onChapter: (run) => table.add(run) });
+    const result = await runAndKeep(session, root, all, (run) => table.add(run));
     start = table.next() ?? all[all.length - 1];
     if (start) initial = result.chapters.get(start.number);
   }
@@ -172,6 +260,7 @@ async function watchCommand(arg: string | undefined): Promise<number> {
     colors: c,
     color,
     keys: process.stdin.isTTY ? process.stdin : undefined,
+    showRunning: runningLine,
   });
   process.once('SIGINT', () => void handle.stop());
   await handle.ready;
@@ -305,18 +394,39 @@ async function resetCommand(arg: string, options: { yes?: boolean }): Promise<nu
   return 0;
 }
 
-async function catchUpCommand(arg: string, options: { yes?: boolean }): Promise<number> {
+async function catchUpCommand(arg: string, options: { yes?: boolean; all?: boolean }): Promise<number> {
   const chapter = resolveChapter(arg);
   const before = chapters().filter((candidate) => candidate.number < chapter.number);
-  const changes = effective(root, before.flatMap((earlier) => referenceFiles(root, earlier)));
+  let targets = before;
+  let passing: Chapter[] = [];
+  if (!options.all && before.length > 0) {
+    // Only the chapters that do not pass yet are filled: a passing chapter is the learner's own work.
+    const kept = readResults(root, before, chapterKeys(root, before));
+    const statuses = new Map<string, ChapterStatus>();
+    for (const [number, entry] of kept) if (entry.fresh) statuses.set(number, classify(entry.run));
+    const unknown = before.filter((candidate) => !statuses.has(candidate.number));
+    if (unknown.length > 0) {
+      print(c.dim(`Running the tests of ${plural(unknown.length, 'chapter')} to see which pass already …`));
+      await withSession((session) => runAndKeep(session, root, unknown, (run) => statuses.set(run.chapter.number, classify(run))));
+    }
+    passing = before.filter((candidate) => statuses.get(candidate.number)?.kind === 'passed');
+    targets = before.filter((candidate) => !passing.includes(candidate));
+  }
+  const numbers = (list: readonly Chapter[]): string => list.map((entry) => entry.number).join(', ');
+  if (passing.length > 0) {
+    print(`${c.green('✓')} ${passing.length === 1 ? 'Chapter' : 'Chapters'} ${numbers(passing)} ${passing.length === 1 ? 'passes' : 'pass'} already: kept as ${passing.length === 1 ? 'it is' : 'they are'}. ${c.dim('(--all replaces passing chapters too)')}`);
+  }
+  const changes = effective(root, targets.flatMap((earlier) => referenceFiles(root, earlier)));
   if (changes.length === 0) {
-    print(before.length === 0 ? `Chapter ${chapter.number} is the first: nothing to catch up.` : `Chapters before ${chapter.number} already hold the reference code: nothing to do.`);
+    if (before.length === 0) print(`Chapter ${chapter.number} is the first: nothing to catch up.`);
+    else if (targets.length === 0) print(`Every chapter before ${chapter.number} passes: nothing to fill.`);
+    else print(`Chapter${targets.length === 1 ? '' : 's'} ${numbers(targets)} already hold the reference code: nothing to do.`);
     return 0;
   }
-  const range = before.length === 1 ? before[0]!.number : `${before[0]!.number}–${before[before.length - 1]!.number}`;
-  const saved = await overwrite(changes, `Fill chapter${before.length === 1 ? '' : 's'} ${range} with the reference code`, Boolean(options.yes));
+  const which = `chapter${targets.length === 1 ? '' : 's'} ${numbers(targets)}`;
+  const saved = await overwrite(changes, `Fill ${which} with the reference code`, Boolean(options.yes));
   if (saved === false) return 1;
-  print(c.green(`Chapter${before.length === 1 ? '' : 's'} ${range} now hold the reference code (${plural(changes.length, 'file')} written).`));
+  print(c.green(`${which[0]!.toUpperCase()}${which.slice(1)} now ${targets.length === 1 ? 'holds' : 'hold'} the reference code (${plural(changes.length, 'file')} written).`));
   if (saved) print(`Your files were saved in ${c.bold(`${saved}/`)}`);
   print(`Chapter ${chapter.number} can start now: ${c.cyan(`npm start -- check ${chapter.number}`)} or ${c.cyan('npm start')}`);
   return 0;
@@ -374,9 +484,10 @@ async function main(argv: string[]): Promise<number> {
     });
   program
     .command('catch-up <N>')
-    .description('fill every chapter before N with the reference code, so N can start now (backup kept)')
+    .description('fill the chapters before N that do not pass yet with the reference code, so N can start now (backup kept)')
     .option('-y, --yes', 'do not ask before overwriting')
-    .action(async (n: string, options: { yes?: boolean }) => {
+    .option('--all', 'fill the passing chapters before N too')
+    .action(async (n: string, options: { yes?: boolean; all?: boolean }) => {
       code = await catchUpCommand(n, options);
     });
   program.addHelpText(

@@ -83,9 +83,17 @@ export function untouchedChapters(root: string, chapters: readonly Chapter[]): S
   }
 }
 
-/** Prints the table's rows in chapter order as the chapters' results come in. */
+/** How a row's result stands against the files now. */
+export type RowMark = 'fresh' | 'stale' | 'running';
+
+/**
+ * The status table. Rows come from a run, or from the kept results (`set` with the mark `stale` when
+ * the chapter's files changed since). `add` prints rows in chapter order as results come in; `render`
+ * gives the whole table, for a terminal that redraws it in place.
+ */
 export class StatusTable {
   private readonly statuses = new Map<string, ChapterStatus>();
+  private readonly marks = new Map<string, RowMark>();
   private printed = 0;
   private readonly titleWidth: number;
 
@@ -99,24 +107,57 @@ export class StatusTable {
   }
 
   header(): void {
-    this.print(this.c.bold(`  #   ${'Chapter'.padEnd(this.titleWidth)}  Status`));
+    this.print(this.headerLine());
   }
 
-  add(run: ChapterRun): void {
+  private headerLine(): string {
+    return this.c.bold(`  #   ${'Chapter'.padEnd(this.titleWidth)}  Status`);
+  }
+
+  /** Records a chapter's result without printing. */
+  set(run: ChapterRun, mark: RowMark = 'fresh'): void {
     this.statuses.set(run.chapter.number, classify(run, this.untouched?.has(run.chapter.slug) ?? false));
+    this.marks.set(run.chapter.number, mark);
+  }
+
+  /** Marks a chapter whose tests are running now. */
+  mark(chapter: Chapter, mark: RowMark): void {
+    this.marks.set(chapter.number, mark);
+  }
+
+  /** Records a chapter's result and prints the rows that are now complete, in order. */
+  add(run: ChapterRun): void {
+    this.set(run);
     while (this.printed < this.chapters.length) {
       const chapter = this.chapters[this.printed]!;
-      const status = this.statuses.get(chapter.number);
-      if (!status) break;
-      let title = chapter.title;
-      if (title.length > this.titleWidth) title = `${title.slice(0, this.titleWidth - 1)}…`;
-      this.print(`  ${chapter.number}  ${title.padEnd(this.titleWidth)}  ${describeStatus(status, this.c)}`);
+      if (!this.statuses.has(chapter.number)) break;
+      this.print(this.row(chapter));
       this.printed++;
     }
   }
 
+  private row(chapter: Chapter): string {
+    let title = chapter.title;
+    if (title.length > this.titleWidth) title = `${title.slice(0, this.titleWidth - 1)}…`;
+    const status = this.statuses.get(chapter.number);
+    const mark = this.marks.get(chapter.number) ?? 'fresh';
+    const text = status ? describeStatus(status, this.c) : this.c.dim('· …');
+    const note = mark === 'running' ? this.c.yellow('  ⟳ running…') : mark === 'stale' ? this.c.dim('  (last run; files changed since)') : '';
+    return `  ${chapter.number}  ${title.padEnd(this.titleWidth)}  ${text}${note}`;
+  }
+
+  /** The header and every row as they stand. */
+  render(): string[] {
+    return [this.headerLine(), ...this.chapters.map((chapter) => this.row(chapter))];
+  }
+
   status(chapter: Chapter): ChapterStatus | undefined {
     return this.statuses.get(chapter.number);
+  }
+
+  /** Whether every chapter's row holds a result that matches the files now. */
+  settled(): boolean {
+    return this.chapters.every((chapter) => this.statuses.has(chapter.number) && (this.marks.get(chapter.number) ?? 'fresh') === 'fresh');
   }
 
   /** The first chapter with tests that does not pass yet. */

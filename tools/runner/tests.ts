@@ -7,12 +7,14 @@
  * reported entities (TestModule, TestCase), never from text output; vitest's own console output is
  * discarded.
  */
+import crypto from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import type { TestError, UserConsoleLog } from 'vitest';
 import type { TestCase, TestModule, TestSpecification, Vitest } from 'vitest/node';
 import { chapterOfTest, type Chapter } from './chapters.ts';
+import { stopSpares, warmForksPool } from './warm-pool.ts';
 
 export type { TestError };
 
@@ -51,6 +53,12 @@ export interface RunResult {
   readonly unhandledErrors: readonly TestError[];
 }
 
+/**
+ * Booted worker processes kept waiting (tools/runner/warm-pool.ts). Two cover a chapter whose tests
+ * are in several files without holding much memory (a waiting process is about 50 MB).
+ */
+const SPARE_WORKERS = 2;
+
 export class TestSession {
   private readonly logs = new Map<string, string[]>();
   private moduleEndListener: ((module: TestModule) => void) | undefined;
@@ -67,6 +75,8 @@ export class TestSession {
    */
   static async open(root: string, impl = 'chapters'): Promise<TestSession> {
     process.env.WORKBOOK_IMPL = impl;
+    // The same property-test inputs for the runner's whole life (test/setup/fast-check.ts).
+    process.env.WORKBOOK_FC_SEED ??= String(crypto.randomInt(2 ** 31));
     const { createVitest } = await import('vitest/node');
     const discard = new Writable({ write: (_chunk, _encoding, done) => done() });
     let session: TestSession | undefined;
@@ -86,7 +96,8 @@ export class TestSession {
           },
         ],
       },
-      {},
+      // A pool object is only taken from the Vite config, not from the inline options.
+      { test: { pool: warmForksPool(SPARE_WORKERS) } },
       { stdout: discard, stderr: discard },
     );
     session = new TestSession(root, vitest);
@@ -195,6 +206,7 @@ export class TestSession {
   }
 
   async close(): Promise<void> {
+    stopSpares();
     await this.vitest.close();
   }
 }

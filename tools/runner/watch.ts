@@ -11,8 +11,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { watch as watchFiles, type FSWatcher } from 'chokidar';
 import { listTsFiles, type Chapter } from './chapters.ts';
-import { formatError, formatFailures, passedCount, plural, type Colors } from './format.ts';
+import { failureText, formatError, formatFailures, passedCount, plural, type Colors } from './format.ts';
 import { nextHint } from './hints.ts';
+import { runAndKeep } from './results.ts';
 import { classify } from './status.ts';
 import type { ChapterRun, TestOutcome, TestSession } from './tests.ts';
 
@@ -41,6 +42,8 @@ export interface WatchOptions {
   readonly pendingKeys?: readonly string[];
   /** Called as soon as a run's report is printed (used to measure save-to-result time). */
   readonly onReport?: (run: ChapterRun) => void;
+  /** Shows that a run is going on (a text), or wipes that line (undefined) before the report. */
+  readonly showRunning?: (text: string | undefined) => void;
 }
 
 export interface WatchHandle {
@@ -49,18 +52,21 @@ export interface WatchHandle {
   /** Resolves when watch mode stops (q, Ctrl-C or stop()). */
   readonly stopped: Promise<void>;
   current(): Chapter | undefined;
+  /** Whether stop() was called (q, Ctrl-C). */
+  isStopping(): boolean;
   stop(): Promise<void>;
 }
 
-function failedMessage(test: TestOutcome | undefined): string | undefined {
-  return test?.state === 'failed' ? test.errors.map((error) => error.message).join('\n') : undefined;
-}
+/** How many failures a report shows in full; the others are named, and shown in full next time. */
+const SHOWN_PER_REPORT = 5;
 
 export function startWatch(options: WatchOptions): WatchHandle {
   const { root, session, chapters, print, colors: c, color } = options;
   const debounceMs = options.debounceMs ?? DEBOUNCE_MS;
   let current: Chapter | undefined = options.start;
   let previous: ChapterRun | undefined;
+  /** The failures shown in full so far (test key → message): a failure not in it is news. */
+  const seen = new Map<string, string>();
   let watcher: FSWatcher | undefined;
   let timer: NodeJS.Timeout | undefined;
   const saved = new Set<string>();
@@ -92,7 +98,7 @@ export function startWatch(options: WatchOptions): WatchHandle {
     const passed = classify(run).kind === 'passed';
     if (!passed) {
       print('');
-      print(formatFailures(run, root, c, color));
+      print(formatFailures(run, root, c, color, { limit: SHOWN_PER_REPORT, seen }));
       print('');
       print(countLine(run));
     }
@@ -112,7 +118,8 @@ export function startWatch(options: WatchOptions): WatchHandle {
       const was = old.get(test.key);
       if (test.state === 'passed' && was?.state !== 'passed') newlyPassing.push(test);
       else if (test.state === 'failed') {
-        if (failedMessage(was) === failedMessage(test)) still++;
+        // A failure is news until its message has been shown once in full, even if it failed before.
+        if (was?.state === 'failed' && seen.get(test.key) === failureText(test)) still++;
         else newlyFailing.add(test.key);
       }
     }
@@ -125,7 +132,7 @@ export function startWatch(options: WatchOptions): WatchHandle {
     const shown: ChapterRun = { ...after, fileErrors: fileErrorsChanged ? after.fileErrors : [] };
     if (newlyFailing.size > 0 || shown.fileErrors.length > 0) {
       if (newlyPassing.length > 0) print('');
-      print(formatFailures(shown, root, c, color, { only: newlyFailing }));
+      print(formatFailures(shown, root, c, color, { only: newlyFailing, limit: SHOWN_PER_REPORT, seen }));
     }
     if (newlyPassing.length === 0 && newlyFailing.size === 0 && !fileErrorsChanged) print(c.dim('no change'));
     if (classify(after).kind !== 'passed') {
@@ -143,7 +150,8 @@ export function startWatch(options: WatchOptions): WatchHandle {
     print(`  Compare with the reference: ${c.cyan(`npm start -- solution ${number}`)}`);
     for (const chapter of chapters.filter((candidate) => candidate.number > number)) {
       if (stopping) return;
-      const run = (await session.run([chapter])).chapters.get(chapter.number)!;
+      options.showRunning?.(`running chapter ${chapter.number}'s tests …`);
+      const run = (await runAndKeep(session, root, [chapter]).finally(() => options.showRunning?.(undefined))).chapters.get(chapter.number)!;
       const status = classify(run);
       if (status.kind === 'passed') {
         print(c.green(`✓ Chapter ${chapter.number} passes already.`));
@@ -175,7 +183,14 @@ export function startWatch(options: WatchOptions): WatchHandle {
     const chapter = current ?? chapters[chapters.length - 1];
     if (!chapter || stopping) return;
     for (const file of files) session.invalidate(file);
-    const result = await session.run([chapter]);
+    const saved = files.map((file) => path.relative(root, file).split(path.sep).join('/')).join(', ');
+    options.showRunning?.(`running chapter ${chapter.number}'s tests${saved ? ` (saved ${saved})` : ''} …`);
+    let result;
+    try {
+      result = await runAndKeep(session, root, [chapter]);
+    } finally {
+      options.showRunning?.(undefined);
+    }
     if (stopping) return;
     for (const error of result.unhandledErrors) print(c.red('Error outside any test: ') + formatError(error, root, c, color));
     await report(result.chapters.get(chapter.number)!, files, full);
@@ -255,5 +270,5 @@ export function startWatch(options: WatchOptions): WatchHandle {
     for (const key of options.pendingKeys ?? []) onKey(Buffer.from(key));
   })();
 
-  return { ready, stopped, current: () => current, stop };
+  return { ready, stopped, current: () => current, isStopping: () => stopping, stop };
 }
