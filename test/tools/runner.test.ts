@@ -307,6 +307,61 @@ describe('watch', () => {
   }, 40_000);
 });
 
+describe('watch: failures not yet shown', () => {
+  it('a failure only named in one report is shown in full on the next, and "as before" only counts failures already shown', async () => {
+    const dir = scratch();
+    // A fourth chapter whose seven tests fail, each with its own message.
+    const slug = '04-delta';
+    fs.mkdirSync(path.join(dir, 'chapters', slug), { recursive: true });
+    fs.mkdirSync(path.join(dir, 'solutions', slug), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'chapters', slug, 'README.md'), '# Delta: counting\n\nSome text.\n');
+    fs.writeFileSync(path.join(dir, 'chapters', slug, 'delta.ts'), '/** n plus one. */\nexport function next(n: number): number {\n  return n;\n}\n');
+    fs.writeFileSync(path.join(dir, 'solutions', slug, 'delta.ts'), '/** n plus one. */\nexport function next(n: number): number {\n  return n + 1;\n}\n');
+    const cases = Array.from({ length: 7 }, (_, i) => `  it('counts from ${i}', () => {\n    expect(next(${i}), 'case ${i}: next(${i}) should be ${i + 1}').toBe(${i + 1});\n  });\n`);
+    fs.writeFileSync(path.join(dir, 'test', `${slug}.test.ts`), `import { describe, expect, it } from 'vitest';\nimport { next } from '@impl/${slug}/delta.ts';\n\ndescribe('next', () => {\n${cases.join('')}});\n`);
+    const child = spawn(tsx, ['tools/runner/main.ts', 'watch', '4'], { cwd: dir, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const legend = 'keys: q quit · h next hint · r rerun';
+    const waitForLegend = (count: number, timeoutMs = 20_000): Promise<void> =>
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`expected ${count} reports in:\n${stdout}`)), timeoutMs);
+        const check = (): void => {
+          if (stdout.split(legend).length - 1 >= count) {
+            clearTimeout(timer);
+            child.stdout.off('data', check);
+            resolve();
+          }
+        };
+        child.stdout.on('data', check);
+        check();
+      });
+    const file = path.join(dir, 'chapters', slug, 'delta.ts');
+    try {
+      await waitForLegend(1);
+      const first = stdout;
+      const shownFirst = [0, 1, 2, 3, 4, 5, 6].filter((i) => first.includes(`case ${i}: next(${i}) should be ${i + 1}`));
+      expect(shownFirst, first).toHaveLength(5);
+      expect(first).toContain('… and 2 more failing:');
+      fs.appendFileSync(file, '// a save that changes nothing\n');
+      await waitForLegend(2);
+      const second = stdout.slice(first.length);
+      const shownSecond = [0, 1, 2, 3, 4, 5, 6].filter((i) => second.includes(`case ${i}: next(${i}) should be ${i + 1}`));
+      expect(shownSecond, `the two failures only named before are shown now:\n${second}`).toEqual([0, 1, 2, 3, 4, 5, 6].filter((i) => !shownFirst.includes(i)));
+      expect(second).not.toContain('(as before)');
+      fs.appendFileSync(file, '// another one\n');
+      await waitForLegend(3);
+      const third = stdout.slice(first.length + second.length);
+      expect(third, 'every failure has been shown: nothing new').toContain('no change');
+      expect(third).toContain('7 of 7 tests failing (as before)');
+    } finally {
+      const closed = new Promise((resolve) => child.on('close', resolve));
+      child.kill('SIGINT');
+      await closed;
+    }
+  }, 60_000);
+});
+
 const realChapterTests = fs.existsSync(path.join(repoRoot, 'test')) && fs.readdirSync(path.join(repoRoot, 'test')).some((name) => /^01-/.test(name));
 
 describe.skipIf(!realChapterTests)('the real chapters', () => {

@@ -14,7 +14,6 @@ import { Writable } from 'node:stream';
 import type { TestError, UserConsoleLog } from 'vitest';
 import type { TestCase, TestModule, TestSpecification, Vitest } from 'vitest/node';
 import { chapterOfTest, type Chapter } from './chapters.ts';
-import { stopSpares, warmForksPool } from './warm-pool.ts';
 
 export type { TestError };
 
@@ -77,7 +76,10 @@ export class TestSession {
     process.env.WORKBOOK_IMPL = impl;
     // The same property-test inputs for the runner's whole life (test/setup/fast-check.ts).
     process.env.WORKBOOK_FC_SEED ??= String(crypto.randomInt(2 ** 31));
+    // Loaded here, not at the top: vitest's Node API takes seconds to load on a busy machine, and the
+    // status table from kept results needs none of it.
     const { createVitest } = await import('vitest/node');
+    const { warmForksPool } = await import('./warm-pool.ts');
     const discard = new Writable({ write: (_chunk, _encoding, done) => done() });
     let session: TestSession | undefined;
     const vitest = await createVitest(
@@ -206,7 +208,7 @@ export class TestSession {
   }
 
   async close(): Promise<void> {
-    stopSpares();
+    (await import('./warm-pool.ts')).stopSpares();
     await this.vitest.close();
   }
 }
