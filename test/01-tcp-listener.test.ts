@@ -281,6 +281,49 @@ describe('one socket failing never touches another', () => {
     await steady.write('fine');
     expect(Buffer.from(await steady.readBytes(4)).toString()).toBe('fine');
   });
+
+  test('an accept() that throws loses that socket only; the server keeps accepting', async () => {
+    let accepted = 0;
+    const uncaught = watchUncaught();
+    try {
+      // The first accept() throws; every later one gets an echoing handler.
+      listener = await listen({ port: 0, host: '127.0.0.1' }, (socket): ConnectionHandler => {
+        accepted++;
+        if (accepted === 1) throw new Error('no handler for this one');
+        return { receive: (bytes) => void socket.write(bytes), closed: () => {} };
+      });
+      const refused = await connect();
+      await eventually(() => accepted === 1, 'accept(socket) for the first connection');
+      const notClosed = await refused.expectClosed().then(
+        () => null,
+        (error: Error) => error,
+      );
+      if (notClosed) {
+        throw new Error(
+          `accept(socket) threw for the first connection and that socket was left open: with no handler nobody ` +
+            `will ever read it, so catch the error around accept() and destroy() that socket\n${notClosed.message}`,
+        );
+      }
+      await eventually(() => listener!.connections === 0, "listener.connections to forget the socket whose accept() threw (remove it on its 'close')");
+      const next = await connect();
+      await next.write('next');
+      const back = await next.readBytes(4).catch((error: Error) => {
+        throw new Error(
+          `after accept() threw for one connection, a new client sent "next" and got no echo (${error.message}): ` +
+            `the failure of one accept() must not stop the server accepting and serving the next`,
+        );
+      });
+      expect(Buffer.from(back).toString(), 'the next connection is served as usual').toBe('next');
+    } finally {
+      uncaught.stop();
+    }
+    if (uncaught.errors.length > 0) {
+      throw new Error(
+        `accept(socket) threw "${uncaught.errors[0]!.message}" and it escaped the connection callback as an uncaught exception: ` +
+          `in a server that ends the process. Catch it, destroy that socket, and keep serving the others`,
+      );
+    }
+  });
 });
 
 describe('close()', () => {
@@ -293,9 +336,12 @@ describe('close()', () => {
     await bounded(closing.close(), 'close() to resolve with three clients still connected (destroy them)');
     expect(
       closing.connections,
-      "no socket may be left open once close() resolves: destroy() only starts closing a socket; resolve once every socket has emitted 'close' (server.close(callback) calls back then)",
+      "no socket may be left open once close() resolves: destroy() only starts closing a socket, and server.close(callback) can call back before the destroyed sockets emit 'close'. Resolve once the callback has run AND every tracked socket has emitted 'close'",
     ).toBe(0);
-    expect(records.map((r) => r.closedCalls), 'every handler is told its socket closed').toEqual([1, 1, 1]);
+    expect(
+      records.map((r) => r.closedCalls),
+      "every handler is told closed() before close() resolves (times closed() was called, per socket): wait for each socket's 'close' event, not only for server.close's callback",
+    ).toEqual([1, 1, 1]);
     for (const client of open) await client.expectClosed();
     await expect(RawClient.connect(closing.port), 'no new connection once closed').rejects.toThrow();
   });

@@ -176,15 +176,36 @@ describe('the byte queue', () => {
           const all = Uint8Array.from(chunks.flatMap((c) => Array.from(c)));
           const queue = new ByteQueue();
           for (const chunk of chunks) queue.push(chunk);
+          const pushed = chunks.map((chunk) => `[${hex(chunk)}]`).join(' ');
+          /** Stops with the whole story: what was pushed, what was consumed, what went wrong. */
+          const fail = (step: string, rule: string, expected: string, got: string): never => {
+            throw new Error(
+              `pushed ${chunks.length} chunks: ${pushed || '(none)'}\nthen consume() sizes: [${sizes.join(', ')}]\n` +
+                `${step}: ${rule}\nexpected ${expected}\ngot      ${got}`,
+            );
+          };
           const out: number[] = [];
-          for (const size of sizes) {
+          for (const [step, size] of sizes.entries()) {
             const n = Math.min(size, queue.length);
-            for (let i = 0; i < queue.length; i++) expect(queue.byteAt(i)).toBe(all[out.length + i]);
-            out.push(...queue.consume(n));
-            expect(queue.length).toBe(all.length - out.length);
+            const where = `before consume #${step + 1} (${n} bytes)`;
+            for (let i = 0; i < queue.length; i++) {
+              const byte = queue.byteAt(i);
+              if (byte !== all[out.length + i]) {
+                fail(where, `byteAt(${i}) is the byte ${i} places after what was consumed so far`, `${all[out.length + i]}`, `${byte}`);
+              }
+            }
+            const taken = queue.consume(n);
+            const want = all.subarray(out.length, out.length + n);
+            if (hex(taken) !== hex(want)) fail(`consume #${step + 1} (${n} bytes)`, 'the next n bytes, in order, across chunk boundaries', `[${hex(want)}]`, `[${hex(taken)}]`);
+            out.push(...taken);
+            if (queue.length !== all.length - out.length) {
+              fail(`after consume #${step + 1}`, 'length is what was pushed minus what was consumed', `${all.length - out.length}`, `${queue.length}`);
+            }
           }
-          out.push(...queue.consume(queue.length));
-          expect(out).toEqual(Array.from(all));
+          const rest = queue.consume(queue.length);
+          if (hex(rest) !== hex(all.subarray(out.length))) {
+            fail('consuming the rest', 'the remaining bytes, in order', `[${hex(all.subarray(out.length))}]`, `[${hex(rest)}]`);
+          }
         },
       ),
     );
@@ -205,6 +226,15 @@ describe('RFC 9112 §3: the request line', () => {
       parseEveryWay(text).method,
       `input: "${escaped(latin1(text))}"\n"get" is not "GET": methods are case-sensitive, so do not change their case (chapter 04 then refuses it)`,
     ).toBe('get');
+  });
+
+  test('an absolute-form target (ws://host/chat?x) is accepted and kept as sent (RFC 9112 §3.2.2)', () => {
+    const text = 'GET ws://server.example.com/chat?x HTTP/1.1\r\nHost: server.example.com\r\n\r\n';
+    expect(
+      parseEveryWay(text).target,
+      `input: "${escaped(latin1(text))}"\nrule: RFC 9112 §3.2.2: a server MUST accept the absolute-form request-target, not only ` +
+        '"/path"; keep it as sent (chapter 04 takes the path out of it)',
+    ).toBe('ws://server.example.com/chat?x');
   });
 
   test('empty lines before the request line are ignored (RFC 9112 §2.2)', () => {
@@ -244,25 +274,73 @@ describe('RFC 9112 §5: header fields', () => {
     expect(head.headers.get('connection'), 'the value of "Connection: keep-alive, Upgrade", as sent').toEqual(['keep-alive, Upgrade']);
   });
 
+  test('bytes 0x80–0xFF in a value are kept byte for byte (RFC 9110 §5.5 obs-text)', () => {
+    // "X-Name: " then 0xE9 0x80 0xFF, SP, 0xA0 inside; every byte above 0x7F is opaque data.
+    const input = new Uint8Array([
+      ...latin1('GET / HTTP/1.1\r\nHost: a\r\nX-Name: '),
+      0xe9, 0x80, 0xff, 0x20, 0xa0, 0x41,
+      ...latin1('\r\n\r\n'),
+    ]);
+    const head = parseEveryWay(Buffer.from(input).toString('latin1'));
+    const got = head.headers.get('x-name')?.[0];
+    expect(
+      got === undefined ? 'no x-name field' : hex(latin1(got)),
+      `input: "${escaped(input)}"\nrule: RFC 9110 §5.5: field-value = *field-content with obs-text = %x80-FF allowed; ` +
+        'keep one character per byte (latin1), so the value is its bytes exactly (hex of the value)',
+    ).toBe('e9 80 ff 20 a0 41');
+  });
+
+  test('only SP and HTAB are trimmed: a value ending or starting in byte 0xA0 keeps it (RFC 9110 §5.5, RFC 9112 §5)', () => {
+    // 0xA0 is NBSP in latin1: String.prototype.trim() removes it, RFC 9112's OWS (SP / HTAB) does not.
+    const input = new Uint8Array([
+      ...latin1('GET / HTTP/1.1\r\nHost: a\r\nX-Tail:  '),
+      0xa0, 0x61, 0xa0,
+      ...latin1(' \t\r\n\r\n'),
+    ]);
+    const head = parseEveryWay(Buffer.from(input).toString('latin1'));
+    const got = head.headers.get('x-tail')?.[0];
+    expect(
+      got === undefined ? 'no x-tail field' : hex(latin1(got)),
+      `input: "${escaped(input)}"\nrule: RFC 9112 §5: field-line = field-name ":" OWS field-value OWS, and OWS is SP / HTAB ` +
+        'only (RFC 9110 §5.6.3). String.prototype.trim() also removes U+00A0, which is what byte 0xA0 becomes in latin1: ' +
+        'trim with /^[ \\t]+|[ \\t]+$/g instead. Expected the value a0 61 a0 (hex)',
+    ).toBe('a0 61 a0');
+  });
+
   test('a colon inside a value belongs to the value: the name ends at the first colon', () => {
     const text = 'GET / HTTP/1.1\r\nHost: example.com:8080\r\nOrigin: http://example.com:3000\r\n\r\n';
     const head = parseEveryWay(text);
     expect(
       { host: head.headers.get('host'), origin: head.headers.get('origin') },
-      `input: "${escaped(latin1(text))}"\nRFC 9112 §5: field-line = field-name ":" OWS field-value OWS; split at the first colon only`,
+      `input: "${escaped(latin1(text))}"\nrule: RFC 9112 §5: field-line = field-name ":" OWS field-value OWS; split at the first colon only`,
     ).toEqual({ host: ['example.com:8080'], origin: ['http://example.com:3000'] });
   });
 
   test('a repeated field keeps every value, in order', () => {
-    const head = parseEveryWay('GET / HTTP/1.1\r\nHost: a\r\nConnection: keep-alive\r\nconnection: Upgrade\r\n\r\n');
-    expect(head.headers.get('connection')).toEqual(['keep-alive', 'Upgrade']);
+    const text = 'GET / HTTP/1.1\r\nHost: a\r\nConnection: keep-alive\r\nconnection: Upgrade\r\n\r\n';
+    const head = parseEveryWay(text);
+    expect(
+      head.headers.get('connection'),
+      `input: "${escaped(latin1(text))}"\nrule: RFC 9110 §5.3: a field sent on several lines is one list, in the order sent; ` +
+        `so headers.get('connection') keeps both values, the later one appended, neither overwritten`,
+    ).toEqual(['keep-alive', 'Upgrade']);
   });
 
   test('headerList splits comma lists across repeated lines, trims, drops empty items (RFC 9110 §5.6.1)', () => {
-    const head = parseEveryWay('GET / HTTP/1.1\r\nHost: a\r\nConnection: keep-alive, Upgrade\r\nCONNECTION: ,x ,, y\r\n\r\n');
-    expect(headerList(head, 'Connection')).toEqual(['keep-alive', 'Upgrade', 'x', 'y']);
-    expect(headerList(head, 'connection')).toEqual(['keep-alive', 'Upgrade', 'x', 'y']);
-    expect(headerList(head, 'Sec-WebSocket-Protocol')).toEqual([]);
+    const text = 'GET / HTTP/1.1\r\nHost: a\r\nConnection: keep-alive, Upgrade\r\nCONNECTION: ,x ,, y\r\n\r\n';
+    const head = parseEveryWay(text);
+    const rule =
+      `input: "${escaped(latin1(text))}"\nrule: RFC 9110 §5.6.1: a list field is split on commas, across every line of ` +
+      `that field in order; each item is trimmed of SP/HTAB and empty items (",x ,, y") are dropped`;
+    expect(headerList(head, 'Connection'), `headerList(head, 'Connection')\n${rule}`).toEqual(['keep-alive', 'Upgrade', 'x', 'y']);
+    expect(
+      headerList(head, 'connection'),
+      `headerList(head, 'connection'): field names are case-insensitive (RFC 9110 §5.1)\n${rule}`,
+    ).toEqual(['keep-alive', 'Upgrade', 'x', 'y']);
+    expect(
+      headerList(head, 'Sec-WebSocket-Protocol'),
+      'headerList(head, \'Sec-WebSocket-Protocol\') for a field the request does not have: an empty list, not undefined or an error',
+    ).toEqual([]);
   });
 
   test('headerValue gives the value, repeats joined with ", ", undefined when absent', () => {
@@ -473,16 +551,22 @@ describe('incremental parsing (RFC 9112 §2.2: the head ends with CRLF CRLF)', (
 
   test('a parser refuses with HttpError, never another error, for any bytes', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 200 }), (input) => {
-        const parser = new RequestHeadParser({ maxHeadBytes: 150, maxHeaders: 5 });
+      fc.property(fc.uint8Array({ maxLength: 60 }), (input) => {
+        const parser = new RequestHeadParser({ maxHeadBytes: 40, maxHeaders: 3 });
         const queue = new ByteQueue();
         queue.push(input);
         queue.push(latin1('\r\n\r\n'));
         try {
           parser.parse(queue);
         } catch (error) {
-          if (!(error instanceof HttpError)) throw error;
-          expect([400, 431]).toContain(error.status);
+          const got = error instanceof HttpError ? `HttpError ${error.status}` : `${error instanceof Error ? error.constructor.name : typeof error}: ${String(error)}`;
+          if (!(error instanceof HttpError) || (error.status !== 400 && error.status !== 431)) {
+            throw new Error(
+              `parse() with limits { maxHeadBytes: 40, maxHeaders: 3 } fed the bytes [${hex(input)}] then 0d 0a 0d 0a\n` +
+                `rule: any malformed head is HttpError 400 and one past a limit is HttpError 431 (RFC 9112 §2–§5, RFC 6585 §5); ` +
+                `never another error, which would reach the connection as an internal failure\ngot ${got}`,
+            );
+          }
         }
       }),
     );

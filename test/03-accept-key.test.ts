@@ -5,8 +5,32 @@ import { createHash, randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { WEBSOCKET_GUID, computeAccept, isValidKey } from '@impl/03-accept-key/accept-key.ts';
-// The expected values come from the client toolkit, computed independently of the chapter.
-import { WEBSOCKET_GUID as RFC_GUID, acceptFor } from '../tools/wire/index.ts';
+
+/**
+ * RFC 6455 §1.3's GUID, written out here: every expected value below is computed from this copy,
+ * never from the chapter's constant, so a typo there cannot slip into what the tests expect.
+ */
+const RFC_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
+/** RFC 6455 §1.3's worked example: this key gives this accept value. */
+const RFC_KEY = 'dGhlIHNhbXBsZSBub25jZQ==';
+const RFC_ACCEPT = 's3pPLMBiTxaQ9kYGzzhZRbK+xOo=';
+
+/** The accept value as RFC 6455 §4.2.2 item 5.4 defines it, from the GUID above. */
+function acceptFor(key: string): string {
+  return createHash('sha1').update(key + RFC_GUID, 'latin1').digest('base64');
+}
+
+/** Where the chapter's GUID differs from the RFC's, if it does: a line for a failure message. */
+function guidNote(): string {
+  const guid: string = WEBSOCKET_GUID;
+  if (guid === RFC_GUID) return '';
+  let at = 0;
+  while (at < RFC_GUID.length && guid[at] === RFC_GUID[at]) at++;
+  return (
+    `\nnote: WEBSOCKET_GUID is ${JSON.stringify(guid)}, RFC 6455 §1.3 writes ${JSON.stringify(RFC_GUID)}; ` +
+    `they differ from character ${at + 1} on`
+  );
+}
 
 /** Wrong answers a first attempt often gives, each with what went wrong. */
 function knownMistakes(key: string): [string, string][] {
@@ -29,13 +53,17 @@ function knownMistakes(key: string): [string, string][] {
 
 describe('RFC 6455 §1.3: the GUID', () => {
   test('is the one in the RFC, upper-case hex with dashes', () => {
-    expect(WEBSOCKET_GUID, 'the GUID exactly as RFC 6455 §1.3 writes it').toBe(RFC_GUID);
+    expect(
+      WEBSOCKET_GUID,
+      `WEBSOCKET_GUID must be the GUID exactly as RFC 6455 §1.3 writes it, upper-case hex with dashes, ` +
+        `no spaces or braces${guidNote()}`,
+    ).toBe(RFC_GUID);
   });
 });
 
 describe('RFC 6455 §4.2.2 item 5.4: computeAccept', () => {
   test.each([
-    ['dGhlIHNhbXBsZSBub25jZQ==', 's3pPLMBiTxaQ9kYGzzhZRbK+xOo=', 'RFC 6455 §1.3'],
+    [RFC_KEY, RFC_ACCEPT, 'RFC 6455 §1.3'],
     ['x3JJHMbDL1EzLkh9GBhXDw==', 'HSmrc0sMlYUkAGmm5OPpG2HaGWk=', 'the chat example'],
   ])('%s → %s (%s)', (key, accept) => {
     const got = computeAccept(key);
@@ -44,12 +72,20 @@ describe('RFC 6455 §4.2.2 item 5.4: computeAccept', () => {
       .map(([why]) => why);
     expect(
       got,
-      `computeAccept("${key}")${hints.length ? ` — ${hints.join('; ')}` : ''}\nexpected base64(SHA-1(key + "${RFC_GUID}")), the 20 digest bytes in standard base64 (RFC 6455 §4.2.2 item 5.4)`,
+      `computeAccept("${key}")${hints.length ? ` — ${hints.join('; ')}` : ''}\n` +
+        `rule: base64(SHA-1(key + "${RFC_GUID}")), the 20 digest bytes in standard base64 (RFC 6455 §4.2.2 item 5.4; ` +
+        `§1.3 works the example: "${RFC_KEY}" → "${RFC_ACCEPT}")${guidNote()}`,
     ).toBe(accept);
   });
 
   test('is 28 base64 characters: the 20 bytes of a SHA-1 digest', () => {
-    expect(computeAccept('dGhlIHNhbXBsZSBub25jZQ==')).toMatch(/^[A-Za-z0-9+/]{27}=$/);
+    const got = computeAccept(RFC_KEY);
+    expect(
+      /^[A-Za-z0-9+/]{27}=$/.test(got),
+      `computeAccept("${RFC_KEY}") gave ${JSON.stringify(got)} (${got.length} characters)\n` +
+        `rule: a SHA-1 digest is 20 bytes, and 20 bytes in standard base64 are 27 characters of A–Z a–z 0–9 + / ` +
+        `then one "=" of padding, 28 in all (RFC 6455 §4.2.2 item 5.4); expected e.g. "${RFC_ACCEPT}" for this key`,
+    ).toBe(true);
   });
 
   test('hashes the key string exactly as given: no trimming, no change of case', () => {
@@ -64,7 +100,13 @@ describe('RFC 6455 §4.2.2 item 5.4: computeAccept', () => {
     fc.assert(
       fc.property(fc.uint8Array({ minLength: 16, maxLength: 16 }), (nonce) => {
         const key = Buffer.from(nonce).toString('base64');
-        expect(computeAccept(key)).toBe(acceptFor(key));
+        const got = computeAccept(key);
+        if (got !== acceptFor(key)) {
+          throw new Error(
+            `computeAccept("${key}") (the nonce ${Buffer.from(nonce).toString('hex')} in base64) gave "${got}", ` +
+              `expected base64(SHA-1(key + "${RFC_GUID}")) = "${acceptFor(key)}" (RFC 6455 §4.2.2 item 5.4)${guidNote()}`,
+          );
+        }
       }),
     );
   });

@@ -97,6 +97,17 @@ describe('RFC 6455 §4.2.1: reading the client\'s handshake (decideHandshake)', 
     expect(accepted(makeHead(VALID, 'GET', '/chat?room=1')).path).toBe('/chat');
   });
 
+  test('an absolute-form target (ws://host/chat?x) gives the path /chat (RFC 9112 §3.2.2)', () => {
+    for (const target of ['ws://server.example.com/chat?x', 'http://server.example.com:8080/chat']) {
+      const head = makeHead(VALID, 'GET', target);
+      expect(
+        accepted(head).path,
+        `request: ${show(head)}\nrule: RFC 9112 §3.2.2: a server MUST accept the absolute-form of a request-target, ` +
+          `scheme://authority/path?query; the path is what follows the authority, without the query (new URL(target).pathname)`,
+      ).toBe('/chat');
+    }
+  });
+
   test.each([
     ['Upgrade: WebSocket (tokens are case-insensitive)', withField('Upgrade', 'WebSocket')],
     ['Connection: keep-alive, Upgrade (a list)', withField('Connection', 'keep-alive, Upgrade')],
@@ -238,6 +249,26 @@ describe('RFC 6455 §4.2.2 item 5: the 101 response (acceptResponse, formatRespo
     expect(/\r\nContent-Length: 10\r\n/i.test(wire), `"déjà vu\\n" is 10 bytes in UTF-8; got "${escaped(bytes)}"`).toBe(true);
     const end = wire.indexOf('\r\n\r\n') + 4;
     expect(Buffer.from(bytes.subarray(end)).toString('utf8')).toBe('déjà vu\n');
+  });
+
+  test('a header value with CR or LF is refused: no response splitting (RFC 9110 §5.5, RFC 9112 §4)', () => {
+    const clean = text(formatResponse({ status: 200, headers: { 'X-Note': 'fine' } }));
+    expect(clean.includes('\r\nX-Note: fine\r\n'), `formatResponse with X-Note: "fine" gave "${escaped(Buffer.from(clean, 'latin1'))}"`).toBe(true);
+    for (const value of ['a\r\nSet-Cookie: evil=1', 'a\nX-Injected: 1', 'a\rb']) {
+      let outcome: string;
+      try {
+        outcome = `the response "${escaped(formatResponse({ status: 200, headers: { 'X-Note': value } }))}"`;
+      } catch (error) {
+        outcome = 'thrown';
+        expect(error, 'refuse with an Error').toBeInstanceOf(Error);
+      }
+      expect(
+        outcome,
+        `formatResponse with the header X-Note: "${escaped(Buffer.from(value, 'latin1'))}": a field value may not hold CR or LF ` +
+          `(RFC 9110 §5.5), else whoever chose the value writes extra header lines or a whole response of their own ` +
+          `(response splitting). Expected it to throw; got`,
+      ).toBe('thrown');
+    }
   });
 
   test('a Uint8Array body is sent as is', () => {

@@ -42,9 +42,45 @@ describe('outgoingMessage: what send(data) queues (WHATWG WebSocket send())', ()
     expect(thrownName(() => outgoingMessage(CONNECTING, 'hi'))).toBe('DOMException InvalidStateError');
   });
 
+  /** Every kind of data, the ones send() takes and the ones it refuses, with how to print it. */
+  const anyData: [string, unknown][] = [
+    ["'hi'", 'hi'],
+    ['Uint8Array [1, 2]', Uint8Array.of(1, 2)],
+    ['42', 42],
+    ["{ text: 'hi' }", { text: 'hi' }],
+    ['null', null],
+  ];
+
+  it('while CONNECTING: InvalidStateError whatever the data, even data of a wrong type (the state is checked first)', () => {
+    for (const [shown, data] of anyData) {
+      expect(
+        thrownName(() => outgoingMessage(CONNECTING, data as never)),
+        `outgoingMessage(CONNECTING, ${shown}): the WHATWG send() checks readyState before it looks at the data, ` +
+          `so a send() before the handshake is done throws InvalidStateError even for data it would refuse with a TypeError once OPEN`,
+      ).toBe('DOMException InvalidStateError');
+    }
+  });
+
   it('while CLOSING or CLOSED: null (discarded, nothing thrown)', () => {
     expect(outgoingMessage(CLOSING, 'hi'), 'CLOSING').toBe(null);
     expect(outgoingMessage(CLOSED, new Uint8Array(3)), 'CLOSED').toBe(null);
+  });
+
+  it('while CLOSING or CLOSED: null even for data of a wrong type, never a TypeError (the state is checked first)', () => {
+    for (const [state, name] of [
+      [CLOSING, 'CLOSING'],
+      [CLOSED, 'CLOSED'],
+    ] as const) {
+      for (const [shown, data] of anyData) {
+        let got: unknown;
+        const thrown = thrownName(() => void (got = outgoingMessage(state, data as never)));
+        expect(
+          thrown === 'nothing thrown' ? got : `${thrown} thrown`,
+          `outgoingMessage(${name}, ${shown}): once closing, the WHATWG send() discards whatever it is given ` +
+            `without a word: the readyState check comes before the type check, so expected null, not an exception`,
+        ).toBe(null);
+      }
+    }
   });
 
   it('a string is a text message', () => {
@@ -66,8 +102,25 @@ describe('outgoingMessage: what send(data) queues (WHATWG WebSocket send())', ()
     expect(Array.from(outgoingMessage(OPEN, small) as Uint8Array), "Buffer.from('abc'), a view into a pool").toEqual([
       0x61, 0x62, 0x63,
     ]);
-    const dataView = new DataView(buffer, 4, 2);
-    expect(Array.from(outgoingMessage(OPEN, dataView) as Uint8Array), 'DataView(buffer, 4, 2)').toEqual([5, 6]);
+  });
+
+  it('a DataView is sent as the bytes it views, in place: its byteOffset and byteLength, not its whole buffer', () => {
+    // The view sits in the middle of its buffer, so code that ignores byteOffset or byteLength shows.
+    const buffer = new Uint8Array([1, 2, 3, 4, 5, 6]).buffer;
+    const dataView = new DataView(buffer, 1, 3);
+    const got = outgoingMessage(OPEN, dataView);
+    const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex').replace(/../g, '$& ').trim();
+    expect(got, 'outgoingMessage(OPEN, new DataView(buffer, 1, 3)) must give a Uint8Array').toBeInstanceOf(Uint8Array);
+    const bytes = got as Uint8Array;
+    expect(
+      hex(bytes),
+      'buffer holds 01 02 03 04 05 06; DataView(buffer, 1, 3) views 02 03 04: wrap the same memory with ' +
+        'new Uint8Array(view.buffer, view.byteOffset, view.byteLength)',
+    ).toBe('02 03 04');
+    expect(
+      [bytes.buffer === buffer, bytes.byteOffset, bytes.byteLength],
+      '[same ArrayBuffer?, byteOffset, byteLength] of the message: a view of the DataView\'s own memory, no copy',
+    ).toEqual([true, 1, 3]);
   });
 
   it('anything else: TypeError', () => {
@@ -107,8 +160,20 @@ describe('validateCloseArguments: close(code, reason) (RFC 6455 §7.4, WHATWG We
   });
 
   it('no code: no status code at all (1005, an empty close payload); a reason without a code: 1000', () => {
-    expect(validateCloseArguments()).toEqual({ code: 1005, reason: '' });
-    expect(validateCloseArguments(undefined, 'bye')).toEqual({ code: 1000, reason: 'bye' });
+    expect(
+      validateCloseArguments(),
+      'validateCloseArguments() with neither code nor reason: the close frame carries no status code ' +
+        '(RFC 6455 §7.1.5: the peer then reports 1005 No Status Rcvd), so expected { code: 1005, reason: "" }',
+    ).toEqual({ code: 1005, reason: '' });
+    expect(
+      validateCloseArguments(undefined, 'bye'),
+      "validateCloseArguments(undefined, 'bye'): a reason needs a code in front of it (RFC 6455 §5.5.1), and the " +
+        "WHATWG close() then uses 1000 Normal Closure, so expected { code: 1000, reason: 'bye' }",
+    ).toEqual({ code: 1000, reason: 'bye' });
+    expect(
+      validateCloseArguments(3000),
+      "validateCloseArguments(3000) with no reason: the reason defaults to '' (an empty reason, not undefined)",
+    ).toEqual({ code: 3000, reason: '' });
   });
 });
 
@@ -183,6 +248,35 @@ describe('shutdown: 1001 to everyone, wait, then drop the rest (RFC 6455 §7.4.1
     expect(done.terminated).toBe(false);
     expect(closing.closes, 'its close frame is already out').toEqual([]);
     expect(closing.terminated, 'but it is dropped when the timeout passes').toBe(true);
+  });
+
+  it('drops a client still in its opening handshake at once, without waiting out the timeout', async () => {
+    const handshaking = fakeClient(CONNECTING, null);
+    const started = performance.now();
+    await shutdown([handshaking] as Closable[], { timeout: 4000 });
+    const elapsed = performance.now() - started;
+    expect(handshaking.closes, 'a CONNECTING client has no WebSocket yet: no close frame to send it (RFC 6455 §7.1.2 needs OPEN)').toEqual([]);
+    expect(
+      elapsed,
+      `shutdown([a CONNECTING client], { timeout: 4000 }) took ${Math.round(elapsed)} ms: terminate() a client still in its ` +
+        `handshake right away, as nothing will answer a close frame it was never sent; the timeout is for OPEN clients`,
+    ).toBeLessThan(2000);
+    expect(handshaking.terminated, 'the CONNECTING client must be terminated').toBe(true);
+  });
+
+  it('leaves no timer behind once every client has closed in time', async () => {
+    const timers = (): number => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
+    const clients = [fakeClient(OPEN, 5), fakeClient(OPEN, 10)];
+    const before = timers();
+    await shutdown(clients as Closable[], { timeout: 60_000 });
+    await new Promise((resolve) => setImmediate(resolve));
+    const left = timers() - before;
+    expect(
+      left,
+      `both clients answered within 10 ms, then shutdown(…, { timeout: 60000 }) resolved, yet ${left} more timer(s) ` +
+        `were pending than before it (process.getActiveResourcesInfo()): clearTimeout() the timeout once everyone ` +
+        `has closed, or a process that shuts down stays alive for the whole 60 s`,
+    ).toBe(0);
   });
 
   it('with no clients, resolves at once', async () => {
@@ -264,6 +358,10 @@ describe('WebSocket: messages both ways (RFC 6455 §5.6)', () => {
     const [client, socket] = await connect(server);
     socket.close(1000);
     expect(socket.send('too late'), 'send() while CLOSING').toBe(false);
+    expect(
+      thrownName(() => socket.send(42 as never)),
+      'send(42) while CLOSING: discarded like any data once closing; the state is checked before the type, so no TypeError',
+    ).toBe('nothing thrown');
     const close = await client.readFrame();
     if (close.opcode !== CLOSE) client.fail('expected the close frame first');
     await client.write(clientFrame({ opcode: CLOSE, payload: Uint8Array.of(0x03, 0xe8) }));

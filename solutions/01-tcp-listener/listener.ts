@@ -58,13 +58,19 @@ export function listen(
 
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {
-    closing ??= new Promise<void>((resolve) => {
-      // 1. Stop accepting. The callback runs once the server and every socket are closed.
-      server.close(() => resolve());
+    closing ??= (() => {
+      // 1. Stop accepting. server.close's callback only says the listening socket is closed and no
+      //    connection is counted any more: on Node 20 it can run before the accepted sockets have
+      //    emitted 'close' (and so before their handlers heard closed()). It is one of two waits.
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       // 2. Close what is open. destroy() sends no goodbye; a polite shutdown (close frames with
-      //    1001) is the connection's job before it gets here.
+      //    1001) is the connection's job before it gets here. destroy() only starts closing: the
+      //    socket is gone when it emits 'close', which is what each promise in `open` waits for.
+      const gone = [...open.values()];
       for (const socket of open.keys()) socket.destroy();
-    }).then(() => Promise.all(open.values()).then(() => undefined));
+      // 3. Closed means both: the server stopped and every socket emitted 'close'.
+      return Promise.all([stopped, ...gone]).then(() => undefined);
+    })();
     return closing;
   };
 
