@@ -16,11 +16,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { themes as prismThemes } from 'prism-react-renderer';
 import remarkSourceLinks from './plugins/remark-source-links';
+import sourcePages from './plugins/source-pages';
 
-/** Where "Edit this page" sends the reader: the repository's edit URL for the main branch. */
-const REPOSITORY_URL = 'https://github.com/websocket-from-scratch/workbook';
-const REPOSITORY_BRANCH = 'main';
-const REPOSITORY_EDIT_URL = `${REPOSITORY_URL}/edit/${REPOSITORY_BRANCH}/`;
+/** The repository on disk: the book shows its chapters and its source files from here, offline. */
+const ROOT = path.resolve(__dirname, '..');
 
 /** A chapter as the home page lists it. */
 export interface ChapterEntry {
@@ -163,13 +162,8 @@ const config: Config = {
           exclude: ['**/node_modules/**'],
           sidebarPath: './sidebars.ts',
           sidebarItemsGenerator,
-          editUrl: ({ docPath }) => `${REPOSITORY_EDIT_URL}chapters/${docPath}`,
-          beforeDefaultRemarkPlugins: [
-            [
-              remarkSourceLinks,
-              { root: path.resolve(__dirname, '..'), repositoryUrl: REPOSITORY_URL, branch: REPOSITORY_BRANCH },
-            ],
-          ],
+          // No "Edit this page": the book works offline, and a chapter is edited in chapters/ itself.
+          beforeDefaultRemarkPlugins: [[remarkSourceLinks, { root: ROOT }]],
           showLastUpdateTime: false,
         },
         blog: false,
@@ -195,11 +189,13 @@ const config: Config = {
         highlightSearchTermsOnTargetPage: true,
         searchResultLimits: 8,
         explicitSearchResultPath: true,
+        // The source pages would crowd the chapters out of the results.
+        ignoreFiles: [/^source\//],
       },
     ],
   ],
 
-  plugins: [chapterListPlugin],
+  plugins: [chapterListPlugin, [sourcePages, { root: ROOT }]],
 
   themeConfig: {
     colorMode: {
@@ -213,7 +209,6 @@ const config: Config = {
         { type: 'docSidebar', sidebarId: 'chapters', position: 'left', label: 'Chapters' },
         { to: '/frame-lab', label: 'Frame lab', position: 'left' },
         { href: 'pathname:///api/index.html', label: 'API reference', position: 'left' },
-        { href: REPOSITORY_URL, label: 'Repository', position: 'right' },
       ],
     },
     footer: {

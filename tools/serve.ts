@@ -1,8 +1,10 @@
 /**
- * `npm run serve -- [--port 8080] [--host 127.0.0.1] [--impl solutions|chapters] [--ping-interval ms] …`
+ * `npm run serve -- [--port 8080] [--host 127.0.0.1] [--impl solutions|chapters] [--log frames] …`
  *
  * Runs the demo server of a tree: the reference (`solutions`, the default) or the learner's own
- * (`chapters`), which works after every chapter, with notices for the chapters still to write.
+ * (`chapters`), which works after every chapter, with one notice line per starter file still to write.
+ * It logs one short line when a connection opens, when it is answered (101 or a refusal) and when
+ * it closes (code, reason, who closed); `--log frames` adds a line per frame.
  * Ctrl-C (SIGINT) or SIGTERM closes every connection with 1001 Going Away and exits.
  */
 import { Command, InvalidArgumentError } from 'commander';
@@ -16,6 +18,8 @@ interface ServeOptions {
   pongTimeout?: number;
   closeTimeout?: number;
   maxMessageLength?: number;
+  log?: (line: string) => void;
+  logFrames?: boolean;
 }
 
 interface ServeModule {
@@ -23,7 +27,17 @@ interface ServeModule {
 }
 
 interface LayersModule {
-  readonly standIns: readonly { readonly chapter: string; readonly task: string; readonly meanwhile: string }[];
+  /** One short line per starter file the server runs a stand-in for. */
+  standInNotices(): string[];
+}
+
+/** What `--log` adds to the connection log. */
+const LOG_LEVELS = ['connections', 'frames'] as const;
+type LogLevel = (typeof LOG_LEVELS)[number];
+
+function parseLog(value: string): LogLevel {
+  if ((LOG_LEVELS as readonly string[]).includes(value)) return value as LogLevel;
+  throw new InvalidArgumentError('connections (the default: open, answer, close) or frames (every frame as well)');
 }
 
 function parsePort(value: string): number {
@@ -64,20 +78,17 @@ async function main(): Promise<void> {
     .option('--pong-timeout <ms>', 'drop it if no pong comes within this (default 10000)', parseMilliseconds)
     .option('--close-timeout <ms>', "drop a peer that does not answer our close frame (default 5000)", parseMilliseconds)
     .option('--max-message <bytes>', 'largest message accepted, across fragments (default 67108864) → 1009', parseBytes)
+    .option('--log <what>', 'connections: a line per open, answer and close; frames: every frame too', parseLog, 'connections')
     .parse();
-  const { impl, maxMessage, ...rest } = program.opts<Omit<ServeOptions, 'maxMessageLength'> & { impl: string; maxMessage?: number }>();
-  const options: ServeOptions = { ...rest, maxMessageLength: maxMessage };
+  type Parsed = Omit<ServeOptions, 'maxMessageLength' | 'log' | 'logFrames'> & { impl: string; maxMessage?: number; log: LogLevel };
+  const { impl, maxMessage, log, ...rest } = program.opts<Parsed>();
+  const options: ServeOptions = { ...rest, maxMessageLength: maxMessage, log: (line) => console.log(line), logFrames: log === 'frames' };
   const { port } = options;
 
   const { serve } = await importWithTree<ServeModule>(impl, 'server/demo/demo-server.ts');
-  const { standIns } = await importWithTree<LayersModule>(impl, 'server/wiring/layers.ts');
-  // What the learner's server does at each chapter still to write: one short line per chapter.
-  const byChapter = new Map<string, (typeof standIns)[number][]>();
-  for (const notice of standIns) byChapter.set(notice.chapter, [...(byChapter.get(notice.chapter) ?? []), notice]);
-  for (const [chapter, notices] of byChapter) {
-    const tasks = [...new Set(notices.map((notice) => notice.task.split(':')[0]))].join(', ');
-    console.log(`chapter ${chapter} is still a starter (${tasks}): until then ${notices[0]!.meanwhile}`);
-  }
+  const { standInNotices } = await importWithTree<LayersModule>(impl, 'server/wiring/layers.ts');
+  // What the learner's server does at each chapter still to write.
+  for (const notice of standInNotices()) console.log(notice);
 
   let server: Awaited<ReturnType<ServeModule['serve']>>;
   try {
@@ -87,13 +98,17 @@ async function main(): Promise<void> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') console.error(`port ${port} is in use: try --port ${port + 1} (or --port 0 for any free port)`);
-    else if (error instanceof Error && error.name === 'NotImplementedError') console.error(`${error.message}: the server cannot start without it.`);
+    else if (error instanceof Error && error.name === 'NotImplementedError') {
+      const { chapter, file } = error as Error & { chapter: string; file: string };
+      console.error(`Chapter ${chapter} not written yet: the server cannot listen (${file})`);
+    }
     else console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
     process.exit(1);
   }
   const http = `http://${server.host}:${server.port}`;
   const ws = `ws://${server.host}:${server.port}`;
-  console.log(`listening on ${http} (impl: ${impl}) — open it in a browser; ${ws}/chat is the chat, any other path echoes`);
+  console.log(`listening on ${http} (${impl}): open it in a browser`);
+  console.log(`${ws}/chat is the chat room, any other path echoes`);
 
   let stopping = false;
   const stop = (signal: string): void => {
@@ -102,7 +117,7 @@ async function main(): Promise<void> {
       process.exit(130);
     }
     stopping = true;
-    console.log(`${signal}: closing every connection with 1001 (press Ctrl-C again to quit at once)`);
+    console.log(`${signal}: closing every connection with 1001 (Ctrl-C again quits at once)`);
     server.close().then(
       () => process.exit(0),
       (error: unknown) => {

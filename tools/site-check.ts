@@ -1,6 +1,7 @@
 /**
  * Checks the built book site in a real browser: the home page, a chapter with a Mermaid diagram, the
- * API reference, the frame lab (encoding and decoding with the reference codec) and the search.
+ * API reference, the frame lab (encoding and decoding with the reference codec) and the search;
+ * and, in the built files, that no page links to a code-hosting site (the book shows its code itself).
  *
  *   npx tsx tools/site-check.ts [--reuse-build] [--out artifacts/site]
  *
@@ -12,6 +13,7 @@
  * Prints one line per check and `N passed, M failed`; exits 1 if any check failed.
  */
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -413,6 +415,53 @@ async function checkSearch(session: Session): Promise<string> {
   return `search "Sec-WebSocket-Accept" offers chapter 03 (result ${index + 1} of ${texts.length}: "${texts[index]}") and opens ${chapter.href}`;
 }
 
+/**
+ * Hosts a built page must not link to: the book works offline and shows its own code at /source/,
+ * so a link to a code-hosting site is a link the reader may not be able to follow. References
+ * (the RFCs on rfc-editor.org, MDN) are other hosts and stay allowed.
+ */
+const CODE_HOSTS = /^(?:[\w-]+\.)*(?:github\.com|githubusercontent\.com|gitlab\.com|bitbucket\.org)$/i;
+
+/** Every `href`/`src` in the built HTML that points at a code-hosting site, as `file: url`. */
+export function onlineCodeLinks(buildDir: string): string[] {
+  const found: string[] = [];
+  const visit = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const target = path.join(dir, entry.name);
+      if (entry.isDirectory()) visit(target);
+      else if (entry.name.endsWith('.html')) {
+        const html = readFileSync(target, 'utf8');
+        // Attributes of real tags only: a code listing that mentions a link shows it as escaped text.
+        const attributes = [...html.matchAll(/<[a-z][^<>]*>/gi)].flatMap((tag) => [
+          ...tag[0].matchAll(/\s(?:href|src)\s*=\s*["']?((?:https?:)?\/\/[^"'\s>]+)/gi),
+        ]);
+        for (const match of attributes) {
+          const url = match[1]!;
+          let host: string;
+          try {
+            host = new URL(url, 'https://book.invalid').hostname;
+          } catch {
+            continue;
+          }
+          if (CODE_HOSTS.test(host)) found.push(`${path.relative(buildDir, target)}: ${url}`);
+        }
+      }
+    }
+  };
+  visit(buildDir);
+  return found;
+}
+
+async function checkNoOnlineCodeLinks(): Promise<string> {
+  const links = onlineCodeLinks(BUILD_DIR);
+  const shown = links.slice(0, 5).join('; ');
+  expect(
+    links.length === 0,
+    `${links.length} link(s) in site/build go to a code-hosting site, which an offline reader cannot open (link /source/<path> instead): ${shown}`,
+  );
+  return 'no built page links to github.com (or another code host): code links open /source/ pages';
+}
+
 // ---------------------------------------------------------------------------------------------
 
 async function main(): Promise<number> {
@@ -447,6 +496,7 @@ async function main(): Promise<number> {
       ['frame lab: encode', checkLabEncodes],
       ['frame lab: decode', checkLabDecodes],
       ['search', checkSearch],
+      ['no links to code hosts', checkNoOnlineCodeLinks],
     ];
     for (const [name, check] of checks) {
       try {
@@ -467,12 +517,14 @@ async function main(): Promise<number> {
   return failed === 0 ? 0 : 1;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    console.error(`site check failed: ${error instanceof Error ? error.message : String(error)}`);
-    process.exitCode = 1;
-  },
-);
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      console.error(`site check failed: ${error instanceof Error ? error.message : String(error)}`);
+      process.exitCode = 1;
+    },
+  );
+}

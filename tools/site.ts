@@ -1,14 +1,20 @@
 /**
- * `npm run site` / `npm run site:build`: the book's site.
+ * `npm run site` / `npm run site:build` / `npm run site:serve`: the book's site.
  *
  *   tsx tools/site.ts dev   [docusaurus start options, e.g. --port 3001]
  *   tsx tools/site.ts build [docusaurus build options]
+ *   tsx tools/site.ts serve [docusaurus serve options, e.g. --port 3001 --no-open]
  *   tsx tools/site.ts api   (only the API reference)
  *
- * Both first generate the API reference of solutions/ with typedoc, as HTML into site/static/api
- * (git-ignored), which Docusaurus then serves as static files at /api/. Then Docusaurus runs in a
- * child process, so its exit code is ours. Nothing here needs the network.
+ * `dev` and `build` first generate the API reference of solutions/ with typedoc, as HTML into
+ * site/static/api (git-ignored), which Docusaurus then serves as static files at /api/. Then
+ * Docusaurus runs in a child process, so its exit code is ours. `serve` serves site/build as built.
+ * Nothing here needs the network.
+ *
+ * Docusaurus ends a build by suggesting `npm run serve`, which in this repo starts the WebSocket
+ * server; that line is left out, and the build ends with the command that serves the book.
  */
+import { existsSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -20,7 +26,11 @@ export const SITE_DIR = path.join(ROOT, 'site');
 export const BUILD_DIR = path.join(SITE_DIR, 'build');
 export const API_DIR = path.join(SITE_DIR, 'static', 'api');
 
-const REPOSITORY_URL = 'https://github.com/websocket-from-scratch/workbook';
+/** Where the API reference's "Defined in" links go: the book's own page of the file (site/plugins/source-pages.ts). */
+const SOURCE_LINK_TEMPLATE = '/source/{path}';
+
+/** The command that serves the built book (`npm run serve` is the WebSocket server's). */
+export const SERVE_HINT = 'Use `npm run site:serve` to look at the built book (site/build) in a browser.';
 
 /** No background registry checks (npm's update notifier) and no outdated-browserslist nag. */
 const OFFLINE_ENV = {
@@ -44,7 +54,9 @@ export async function buildApiReference(): Promise<void> {
     skipErrorChecking: true,
     excludePrivate: true,
     disableGit: true,
-    sourceLinkTemplate: `${REPOSITORY_URL}/blob/main/{path}#L{line}`,
+    // With disableGit, {path} is relative to displayBasePath: the repository root, as /source/ pages are.
+    displayBasePath: ROOT,
+    sourceLinkTemplate: SOURCE_LINK_TEMPLATE,
     navigationLinks: { 'The book': '/', 'Frame lab': '/frame-lab' },
     logLevel: 'Warn',
     // Types that exported functions mention but the module keeps private are the solution's choice.
@@ -60,23 +72,50 @@ export async function buildApiReference(): Promise<void> {
   console.log(`API reference: ${path.relative(ROOT, API_DIR)}/index.html (${Date.now() - started} ms)`);
 }
 
-/** Runs the Docusaurus CLI on site/ (`start` or `build`) and resolves with its exit code. */
-export function runDocusaurus(command: 'start' | 'build', args: readonly string[] = []): Promise<number> {
+/** Docusaurus's own "Use `npm run serve` …" line (`serve` here is the WebSocket server). */
+const DOCUSAURUS_SERVE_HINT = /Use `npm run serve` command to test your build locally/;
+
+/** Whether a line (colours removed) is {@link DOCUSAURUS_SERVE_HINT}. */
+// eslint-disable-next-line no-control-regex
+const isServeHint = (line: string): boolean => DOCUSAURUS_SERVE_HINT.test(line.replace(/\u001b\[[0-9;]*m/g, ''));
+
+/** Copies a child's output to ours line by line, without Docusaurus's serve hint ({@link SERVE_HINT} follows the build). */
+function relay(from: NodeJS.ReadableStream, to: NodeJS.WriteStream): void {
+  let partial = '';
+  from.setEncoding('utf8');
+  from.on('data', (chunk: string) => {
+    const lines = (partial + chunk).split('\n');
+    partial = lines.pop()!;
+    for (const line of lines) if (!isServeHint(line)) to.write(`${line}\n`);
+  });
+  from.on('end', () => {
+    if (partial !== '' && !isServeHint(partial)) to.write(partial);
+  });
+}
+
+/** Runs the Docusaurus CLI on site/ (`start`, `build` or `serve`) and resolves with its exit code. */
+export function runDocusaurus(command: 'start' | 'build' | 'serve', args: readonly string[] = []): Promise<number> {
   const require = createRequire(import.meta.url);
   const cli = path.join(path.dirname(require.resolve('@docusaurus/core/package.json')), 'bin', 'docusaurus.mjs');
-  // Run from site/ so that Babel and PostCSS find site/.browserslistrc.
+  // Run from site/ so that Babel and PostCSS find site/.browserslistrc. A build's output passes
+  // through relay() (colours kept when ours is a terminal); the others talk to the terminal.
+  const filtered = command === 'build';
   const child = spawn(process.execPath, [cli, command, '.', ...args], {
     cwd: SITE_DIR,
-    stdio: 'inherit',
-    env: { ...process.env, ...OFFLINE_ENV },
+    stdio: filtered ? ['inherit', 'pipe', 'pipe'] : 'inherit',
+    env: { ...process.env, ...OFFLINE_ENV, ...(filtered && process.stdout.isTTY ? { FORCE_COLOR: '1' } : {}) },
   });
+  if (filtered) {
+    relay(child.stdout!, process.stdout);
+    relay(child.stderr!, process.stderr);
+  }
   // Ctrl-C reaches the child through the terminal; wait for it to finish rather than exit first.
   const ignore = (): void => {};
   process.on('SIGINT', ignore);
   process.on('SIGTERM', ignore);
   return new Promise((resolve, reject) => {
     child.on('error', reject);
-    child.on('exit', (code) => {
+    child.on('close', (code) => {
       process.off('SIGINT', ignore);
       process.off('SIGTERM', ignore);
       resolve(code ?? 1);
@@ -90,7 +129,7 @@ export async function buildSite(args: readonly string[] = []): Promise<number> {
   return runDocusaurus('build', args);
 }
 
-const USAGE = 'usage: tsx tools/site.ts dev|build|api [docusaurus options]';
+const USAGE = 'usage: tsx tools/site.ts dev|build|serve|api [docusaurus options]';
 
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -100,9 +139,15 @@ async function main(argv: readonly string[]): Promise<number> {
       return runDocusaurus('start', rest);
     case 'build': {
       const code = await buildSite(rest);
-      if (code === 0) console.log(`Site built in ${path.relative(ROOT, BUILD_DIR)}/`);
+      if (code === 0) console.log(`Site built in ${path.relative(ROOT, BUILD_DIR)}/.\n${SERVE_HINT}`);
       return code;
     }
+    case 'serve':
+      if (!existsSync(path.join(BUILD_DIR, 'index.html'))) {
+        console.error(`${path.relative(ROOT, BUILD_DIR)}/ holds no built site yet: run \`npm run site:build\` first.`);
+        return 1;
+      }
+      return runDocusaurus('serve', ['--dir', 'build', ...rest]);
     case 'api':
       await buildApiReference();
       return 0;

@@ -11,10 +11,10 @@
  * The server must run after every chapter, while later chapters are still starters whose TODOs
  * throw NotImplementedError. So each layer is tried once, right here, on a tiny input: one that
  * throws NotImplementedError is replaced by its stand-in (stand-ins.ts), and {@link standIns} says
- * what the server does meanwhile. A written layer is exported as it is, so the reference server
- * calls its chapters directly, with nothing in between and no such check on any later call. A
- * layer that throws anything else on its probe counts as written: its chapter's tests will say
- * what is wrong with it.
+ * what the server does meanwhile ({@link standInNotices}: one short line per starter file). A
+ * written layer is exported as it is, so the reference server calls its chapters directly, with
+ * nothing in between and no such check on any later call. A layer that throws anything else on
+ * its probe counts as written: its chapter's tests will say what is wrong with it.
  */
 import { HttpError, NotImplementedError } from '../../core/errors.ts';
 import { Opcode } from '../../core/frame.ts';
@@ -40,14 +40,27 @@ import * as standIn from './stand-ins.ts';
 export interface StandInNotice {
   /** The chapter, e.g. `05`. */
   readonly chapter: string;
+  /** The starter file whose code replaces the stand-in, e.g. `chapters/05-frames/decode.ts`. */
+  readonly file: string;
   /** What to implement, e.g. `decodeFrame: wait for header + payload, …`. */
   readonly task: string;
-  /** What the server does until then. */
+  /** What the server does until then, in a few words. */
   readonly meanwhile: string;
 }
 
 /** Every stand-in taken when this tree was loaded, in chapter order. */
 export const standIns: StandInNotice[] = [];
+
+/**
+ * One line per starter file the server runs stand-ins for, each under 100 characters, e.g.
+ * `Chapter 08 not written yet: no pings and no timeouts (chapters/08-heartbeat/watchdog.ts)`.
+ * A file with several stand-ins is named once, with what its first one does.
+ */
+export function standInNotices(): string[] {
+  const byFile = new Map<string, StandInNotice>();
+  for (const notice of standIns) if (!byFile.has(notice.file)) byFile.set(notice.file, notice);
+  return [...byFile.values()].map((notice) => `Chapter ${notice.chapter} not written yet: ${notice.meanwhile} (${notice.file})`);
+}
 
 /**
  * `layer` if `probe(layer)` runs without a NotImplementedError, else the stand-in that
@@ -59,7 +72,7 @@ function choose<T>(layer: T, probe: (layer: T) => unknown, fallback: (notice: st
     return layer;
   } catch (error) {
     if (!(error instanceof NotImplementedError)) return layer;
-    standIns.push({ chapter: error.chapter, task: error.task, meanwhile });
+    standIns.push({ chapter: error.chapter, file: error.file, task: error.task, meanwhile });
     return fallback(error.message);
   }
 }
@@ -86,14 +99,14 @@ export const ByteQueue: typeof queue.ByteQueue = choose(
     return [q.length, q.byteAt(1), q.peek(1), q.consume(1)];
   },
   () => standIn.CountingQueue as unknown as typeof queue.ByteQueue,
-  'every request is answered 501 Not Implemented',
+  'every request gets 501',
 );
 
 export const RequestHeadParser: typeof head.RequestHeadParser = choose(
   head.RequestHeadParser,
   (Parser) => new Parser().parse(queueOf(bytes('GET / HTTP/1.1\r\nHost: probe\r\n\r\n'))),
   (notice) => standIn.refusingHeadParser(notice) as unknown as typeof head.RequestHeadParser,
-  'every request is answered 501 Not Implemented',
+  'every request gets 501',
 );
 export const defaultHeadLimits = head.defaultHeadLimits;
 
@@ -114,25 +127,25 @@ export const decideHandshake: typeof handshake.decideHandshake = choose(
   handshake.decideHandshake,
   (decide) => decide(probeHead),
   (notice) => () => standIn.notImplemented(notice),
-  'every request is answered 501 Not Implemented',
+  'every request gets 501',
 );
 export const acceptResponse: typeof handshake.acceptResponse = choose(
   handshake.acceptResponse,
   (accept) => accept({ kind: 'websocket', path: '/', accept: 's3pPLMBiTxaQ9kYGzzhZRbK+xOo=', protocol: null }),
   (notice) => () => standIn.notImplemented(notice),
-  'every upgrade is answered 501 Not Implemented',
+  'every upgrade gets 501',
 );
 export const refusalResponse: typeof handshake.refusalResponse = choose(
   handshake.refusalResponse,
   (refuse) => refuse(new HttpError(400, 'probe')),
   () => standIn.plainRefusal,
-  'a refusal carries its status and headers, with its reason as a plain body',
+  'refusals are plain text',
 );
 export const formatResponse: typeof handshake.formatResponse = choose(
   handshake.formatResponse,
   (format) => format({ status: 200, headers: {}, body: '' }),
   () => standIn.plainTextResponse,
-  'responses are written by a minimal stand-in',
+  'responses are minimal',
 );
 
 // Chapter 05.
@@ -143,7 +156,7 @@ export const decodeFrame: typeof decode.decodeFrame = choose(
   decode.decodeFrame,
   (decodeOne) => decodeOne(queueOf(probeFrame.slice()), { unmask: applyMask }),
   (notice) => standIn.undecodable(notice),
-  'a connection is closed at its first frame',
+  'a first frame closes the socket',
 );
 export const decodeFrameHeader: typeof decode.decodeFrameHeader = choose(
   decode.decodeFrameHeader,
@@ -155,7 +168,7 @@ export const encodeFrame: typeof encode.encodeFrame = choose(
   encode.encodeFrame,
   (encodeOne) => encodeOne(Opcode.Text, bytes('a')),
   () => standIn.unsendable,
-  'nothing is sent after the 101 (not even a close frame)',
+  'nothing is sent after the 101',
 );
 
 // Chapter 06.
@@ -163,25 +176,25 @@ export const parseClosePayload: typeof close.parseClosePayload = choose(
   close.parseClosePayload,
   (parse) => parse(new Uint8Array([0x03, 0xe8])),
   () => standIn.unreadClosePayload,
-  "a close frame's code and reason are not read",
+  'close codes are not read',
 );
 export const encodeClosePayload: typeof close.encodeClosePayload = choose(
   close.encodeClosePayload,
   (encodePayload) => encodePayload(1000, ''),
   () => standIn.codeOnlyClosePayload,
-  'a close frame sent carries its code alone, unchecked',
+  'close frames carry a code only',
 );
 export const replyToClose: typeof closing.replyToClose = choose(
   closing.replyToClose,
   (reply) => reply(ReadyState.OPEN, { code: 1000, reason: '' }),
   () => standIn.noCloseReply,
-  "the peer's close frame is not answered (the TCP close follows)",
+  'close frames go unanswered',
 );
 export const closeForError: typeof closing.closeForError = choose(
   closing.closeForError,
   (closeFor) => closeFor(new Error('probe')),
   () => standIn.codeOfError,
-  "a failed connection's close frame has no reason",
+  'failures close with no reason',
 );
 
 // Chapter 07.
@@ -193,7 +206,7 @@ export const MessageAssembler: typeof assembler.MessageAssembler = choose(
     return messages.bufferedLength;
   },
   () => standIn.SingleFrameMessages as unknown as typeof assembler.MessageAssembler,
-  'text is not checked for UTF-8 and fragmented messages are refused',
+  'no UTF-8 check, no fragments',
 );
 export const DEFAULT_MAX_MESSAGE_LENGTH = assembler.DEFAULT_MAX_MESSAGE_LENGTH;
 
@@ -210,7 +223,7 @@ export const Watchdog: typeof watchdog.Watchdog = choose(
     dog.stop();
   },
   () => standIn.NoTimeouts as unknown as typeof watchdog.Watchdog,
-  'no timers run: no heartbeat pings, no handshake timeout and no close timeout',
+  'no pings and no timeouts',
 );
 export const withDefaultTimeouts = watchdog.withDefaultTimeouts;
 
@@ -224,13 +237,13 @@ export const FlowControl: typeof flow.FlowControl = choose(
         return null;
       }
     },
-  'reading never pauses: a client that sends faster than the server keeps up grows it without bound',
+  'reading never pauses',
 );
 export const slowConsumerAction: typeof flow.slowConsumerAction = choose(
   flow.slowConsumerAction,
   (decide) => decide(0, 1, flow.DEFAULT_FLOW_LIMITS),
   () => standIn.alwaysSend,
-  'every message is queued for a client, however far behind it is',
+  'slow clients are not limited',
 );
 export const withDefaultFlowLimits = flow.withDefaultFlowLimits;
 
@@ -239,19 +252,19 @@ export const outgoingMessage: typeof args.outgoingMessage = choose(
   args.outgoingMessage,
   (outgoing) => outgoing(ReadyState.OPEN, 'a'),
   () => standIn.sendAnyway,
-  'send() checks neither the state nor the type of its data',
+  'send() checks nothing',
 );
 export const validateCloseArguments: typeof args.validateCloseArguments = choose(
   args.validateCloseArguments,
   (validate) => validate(1000, ''),
   () => standIn.uncheckedClose,
-  'close() does not check its code and reason',
+  'close() checks nothing',
 );
 export const shutdown: typeof shutdownModule.shutdown = choose(
   shutdownModule.shutdown,
   (stop) => stop([], { timeout: 0 }),
   () => standIn.dropEveryone,
-  'shutting down drops every connection without a close frame (clients see 1006)',
+  'shutdown drops everyone (1006)',
 );
 
 // Chapter 11: the decoder unmasks a word at a time once it is written, with chapter 05's byte loop
@@ -260,5 +273,5 @@ export const unmask: (data: Uint8Array, maskingKey: Uint8Array) => void = choose
   maskWords.applyMaskWords,
   (apply) => apply(new Uint8Array(8), new Uint8Array([1, 2, 3, 4])),
   () => applyMask,
-  'payloads are unmasked a byte at a time (chapter 05)',
+  'unmasking goes byte by byte',
 );

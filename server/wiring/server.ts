@@ -48,6 +48,20 @@ export interface ServerOptions extends ConnectionOptions, Partial<FlowLimits> {
   readonly host?: string;
   /** The application. Default: {@link echoApp}. */
   readonly app?: App;
+  /** Told what happens to every connection, for a log (the demo's); it changes nothing. */
+  readonly monitor?: ConnectionMonitor;
+}
+
+/** Watches every connection from the side (the demo's connection log): it is told, never asked. */
+export interface ConnectionMonitor {
+  /** A TCP connection was accepted from `peer` (`address:port`). */
+  accepted(connection: SocketConnection, peer: string): void;
+  /** An event of the connection, just before the application gets it. */
+  event(connection: SocketConnection, event: ConnectionEvent): void;
+  /** A deadline passed (chapter 08): the TCP connection is dropped without a close frame. */
+  dropped(connection: SocketConnection, reason: string): void;
+  /** The TCP connection is gone, whoever closed it (after the `closed` event, if it opened). */
+  gone(connection: SocketConnection): void;
 }
 
 export interface RunningServer {
@@ -91,6 +105,7 @@ class SocketGlue implements ConnectionSink, ConnectionHandler, Link {
   readonly timer: DeadlineTimer;
   readonly handle: SocketConnection;
   tap: ByteTap | null = null;
+  private readonly monitor: ConnectionMonitor | null;
 
   constructor(
     readonly socket: net.Socket,
@@ -104,6 +119,8 @@ class SocketGlue implements ConnectionSink, ConnectionHandler, Link {
     this.connection = new Connection(this, options, now);
     this.timer = new DeadlineTimer(this.connection, now);
     this.handle = new SocketConnection(this);
+    this.monitor = options.monitor ?? null;
+    this.monitor?.accepted(this.handle, `${socket.remoteAddress}:${socket.remotePort}`);
     this.timer.arm();
   }
 
@@ -126,6 +143,7 @@ class SocketGlue implements ConnectionSink, ConnectionHandler, Link {
   closed(): void {
     this.timer.stop();
     this.connection.transportClosed();
+    this.monitor?.gone(this.handle);
   }
 
   // The connection's sink.
@@ -157,11 +175,13 @@ class SocketGlue implements ConnectionSink, ConnectionHandler, Link {
     this.socket.end();
   }
 
-  destroy(): void {
+  destroy(reason: string): void {
+    this.monitor?.dropped(this.handle, reason);
     this.socket.destroy();
   }
 
   emit(event: ConnectionEvent): void {
+    this.monitor?.event(this.handle, event);
     const result = this.app(this.handle, event);
     if (event.type === 'message' && isPromiseLike(result)) this.track(result, event.message);
   }

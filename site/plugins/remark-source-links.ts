@@ -1,13 +1,16 @@
 /**
  * Links from a chapter README to source files (`[connection.ts](../../server/wiring/connection.ts)`) point to
- * the file in the repository, where it is shown with its history and line numbers. Left alone,
- * Docusaurus would copy each linked file into the build under a hashed name and serve it raw.
+ * the file's page in the book itself (`/source/server/wiring/connection.ts`, see source-pages.ts),
+ * shown with line numbers and readable offline. Left alone, Docusaurus would copy each linked file
+ * into the build under a hashed name and serve it raw.
  *
  * Links to other READMEs (`.md`) are left to Docusaurus, which turns them into page links. A link to
- * a file that does not exist fails the build, as a broken page link does.
+ * a file that does not exist, or to one the book has no page for, fails the build, as a broken page
+ * link does.
  */
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { SOURCE_DIRS, isRenderedSource, sourceRoute } from './source-files';
 
 interface Node {
   type: string;
@@ -18,10 +21,6 @@ interface Node {
 interface Options {
   /** The repository's root on disk. */
   root: string;
-  /** The repository's web URL, e.g. https://github.com/owner/name */
-  repositoryUrl: string;
-  /** The branch links point to. */
-  branch: string;
 }
 
 const EXTERNAL = /^([a-z][a-z0-9+.-]*:|\/|#)/i;
@@ -53,8 +52,12 @@ function rewrite(url: string, from: string, source: string, options: Options): s
   if (!existsSync(absolute)) {
     throw new Error(`${path.relative(options.root, source)}: the link to "${url}" names a file that does not exist`);
   }
-  const kind = statSync(absolute).isDirectory() ? 'tree' : 'blob';
-  const repositoryPath = relative.split(path.sep).map(encodeURIComponent).join('/');
-  // GitHub shows a line anchor as #L12; keep whatever anchor the README wrote.
-  return `${options.repositoryUrl}/${kind}/${options.branch}/${repositoryPath}${suffix}`;
+  const repositoryPath = relative.split(path.sep).join('/');
+  if (statSync(absolute).isDirectory() || !isRenderedSource(repositoryPath)) {
+    throw new Error(
+      `${path.relative(options.root, source)}: the link to "${url}" names ${repositoryPath}, which the book has no page for ` +
+        `(it shows the .ts files under ${SOURCE_DIRS.join('/, ')}/): link a file there, or write the path as code`,
+    );
+  }
+  return `${sourceRoute(repositoryPath)}${suffix}`;
 }

@@ -1,5 +1,6 @@
 /**
- * Links from a chapter README to a source file go to the file in the repository; page links stay.
+ * Links from a chapter README to a source file go to the file's page in the book (/source/…), so the
+ * book shows the code offline; page links stay; a link the book cannot show fails the build.
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,13 +11,13 @@ interface Node {
   url?: string;
   children?: Node[];
 }
-type Plugin = (options: { root: string; repositoryUrl: string; branch: string }) => (tree: Node, file: { path?: string }) => void;
+type Plugin = (options: { root: string }) => (tree: Node, file: { path?: string }) => void;
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 // site/ is compiled by Docusaurus, not by the root tsconfig: load it by a path tsc does not follow.
 const pluginPath: string = '../../site/plugins/remark-source-links.ts';
 const remarkSourceLinks = ((await import(pluginPath)) as { default: Plugin }).default;
-const transform = remarkSourceLinks({ root, repositoryUrl: 'https://example.org/repo', branch: 'main' });
+const transform = remarkSourceLinks({ root });
 const readme = path.join(root, 'chapters', '05-frames', 'README.md');
 
 function rewrite(url: string): string | undefined {
@@ -26,10 +27,17 @@ function rewrite(url: string): string | undefined {
 }
 
 describe('source links in chapter READMEs', () => {
-  it('points a link to a source file at the repository', () => {
-    expect(rewrite('../../core/errors.ts')).toBe('https://example.org/repo/blob/main/core/errors.ts');
-    expect(rewrite('../../core/errors.ts#L10')).toBe('https://example.org/repo/blob/main/core/errors.ts#L10');
-    expect(rewrite('../../server/wiring')).toBe('https://example.org/repo/tree/main/server/wiring');
+  it("points a link to a source file at the file's page in the book", () => {
+    expect(rewrite('../../core/errors.ts')).toBe('/source/core/errors.ts');
+    expect(rewrite('../../server/wiring/connection.ts#strategy')).toBe('/source/server/wiring/connection.ts#strategy');
+    expect(rewrite('./decode.ts')).toBe('/source/chapters/05-frames/decode.ts');
+    expect(rewrite('../../test/05-frames/decode.test.ts')).toBe('/source/test/05-frames/decode.test.ts');
+  });
+
+  it('fails on a link to a folder or a file the book has no page for, naming it', () => {
+    expect(() => rewrite('../../server/wiring')).toThrow(/the link to "\.\.\/\.\.\/server\/wiring" names server\/wiring, which the book has no page for/);
+    expect(() => rewrite('../../package.json')).toThrow(/names package\.json, which the book has no page for/);
+    expect(() => rewrite('../../tools/serve.ts')).toThrow(/names tools\/serve\.ts, which the book has no page for/);
   });
 
   it('leaves page links, anchors, absolute and external links to Docusaurus', () => {
