@@ -17,7 +17,7 @@ import { runAndKeep } from './results.ts';
 import { classify } from './status.ts';
 import type { ChapterRun, TestOutcome, TestSession } from './tests.ts';
 
-export const DEBOUNCE_MS = 100;
+export const DEBOUNCE_MS = 50;
 
 export interface WatchOptions {
   readonly root: string;
