@@ -107,11 +107,13 @@ const SIGN_CITATION = new RegExp(
 );
 /** `step 4 of §4.2.2`: the steps come first. */
 const STEPS_BEFORE = new RegExp(String.raw`${STEPS}\s+(?:of|in)\s+§\s?(${SECTION})`, 'g');
+/** Where an "RFC" starts: a word boundary, or right after an escape such as `\n` in a string. */
+const RFC_START = String.raw`(?:\b|(?<=\\[nrt]))RFC`;
 /** `RFC 6455 section 5.2`, `RFC 6455, Section 5.2`. */
-const WORD_AFTER_RFC = new RegExp(String.raw`\bRFC\s?(\d{3,5}),?\s+[Ss]ections?\s+(${SECTION})`, 'g');
+const WORD_AFTER_RFC = new RegExp(String.raw`${RFC_START}\s?(\d{3,5}),?\s+[Ss]ections?\s+(${SECTION})`, 'g');
 /** `Section 5.2 of RFC 6455`. */
 const WORD_BEFORE_RFC = new RegExp(String.raw`\b[Ss]ections?\s+(${SECTION})\s+of\s+\[?RFC\s?(\d{3,5})`, 'g');
-const RFC_MENTION = /\bRFC\s?(\d{3,5})\b/g;
+const RFC_MENTION = new RegExp(String.raw`${RFC_START}\s?(\d{3,5})\b`, 'g');
 
 interface Citation {
   /** Where the citation starts in its line, for choosing the RFC. */

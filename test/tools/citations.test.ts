@@ -92,6 +92,11 @@ describe('reading citations', () => {
     expect(problemsIn(`Close (${S}5.5.1), then a new RFC 6455 paragraph.\n\nRFC 9110 ${S}7.8 and ${S}7.6.1.`, 'x.md')).toEqual([]);
   });
 
+  it('reads an RFC named right after an escape in a string, as in a test message ("…\\nRFC 9112 §3.2.2")', () => {
+    expect(problemsIn(`const message = 'got 400\\nRFC 9112 ${S}9.6';`)).toEqual([]);
+    expect(problemsIn(`const message = 'got 400\\nRFC 9112 ${S}5.5.3';`)).toEqual([`RFC 9112 ${S}5.5.3`]);
+  });
+
   it('checks both ends of a range and every section of a list', () => {
     expect(problemsIn(`// RFC 9112 ${S}2–${S}5, RFC 6455 ${S}5.5.2–${S}5.5.3, ${S}7.1.1–7.1.4`)).toEqual([]);
     expect(problemsIn(`// RFC 6455 ${S}5.2–${S}5.9`)).toEqual([`RFC 6455 ${S}5.2–${S}5.9`]);
