@@ -11,7 +11,7 @@ import type { ConnectionEvent } from '../server/wiring/connection.ts';
 import type { SocketConnection } from '../server/wiring/socket-connection.ts';
 import { ProtocolError } from '../core/errors.ts';
 import type { FrameRead } from '../tools/wire/index.ts';
-import { RawClient, clientFrame, concatBytes, fromHex, hex, openWebSocket } from '../tools/wire/index.ts';
+import { PROMPT_SILENCE_MS, RawClient, clientFrame, concatBytes, fromHex, hex, openWebSocket } from '../tools/wire/index.ts';
 import { closeTestServers, startTestServer } from './helpers/server.ts';
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
@@ -251,16 +251,20 @@ async function open(app?: (connection: SocketConnection, event: ConnectionEvent)
   return client;
 }
 
-/** Reads the server's next frame and requires a close frame. */
+/**
+ * Reads the server's next frame and requires an unmasked close frame. The answer is due at once, so
+ * the read fails as soon as another kind of frame starts, or when nothing comes for a while.
+ */
 async function readClose(client: RawClient, expected: string): Promise<FrameRead> {
-  const frame = await client.readFrame().catch((error: Error) => {
-    throw new Error(`expected ${expected}\n${error.message}`);
+  return client.readFrame({
+    silenceMs: PROMPT_SILENCE_MS,
+    expect: { expected, opcodes: [CLOSE], maxPayloadLength: 125, fin: true },
   });
-  if (frame.opcode !== CLOSE) {
-    client.fail(`expected ${expected}, got a frame with opcode 0x${frame.opcode.toString(16)}`);
-  }
-  if (frame.masked) client.fail('a server must not mask its close frame (RFC 6455 §5.1)');
-  return frame;
+}
+
+/** Requires the server to close TCP now, with no frame before it: the closing handshake is over. */
+async function expectTcpClose(client: RawClient, expected: string): Promise<void> {
+  await client.expectClosed({ silenceMs: PROMPT_SILENCE_MS, only: [], expected });
 }
 
 /** Sends `payload` in a close frame; the server must answer with a close frame of `code`, then close TCP. */
@@ -273,8 +277,9 @@ async function expectCloseAnswer(payload: Uint8Array, code: number | 'empty', wh
     client.fail(`expected ${expected} (${why}), got payload ${hex(frame.payload)}`);
   }
   // The server closes the TCP connection first, right after its close frame (§7.1.1).
-  await client.expectClosed().catch(() =>
-    client.fail('expected the server to close the TCP connection after the closing handshake (RFC 6455 §7.1.1)'),
+  await expectTcpClose(
+    client,
+    'the server to close the TCP connection after the closing handshake, sending nothing after its close frame (RFC 6455 §7.1.1, §5.5.1)',
   );
   if (client.unread.length > 0) client.fail('expected nothing after the close frame (RFC 6455 §5.5.1)');
   return frame;
@@ -333,7 +338,7 @@ describe('RFC 6455 §7.1.2, §5.5.1: the client starts the closing handshake', (
     );
     const frame = await readClose(client, 'a close frame (1000), and no echo of the text after it (RFC 6455 §5.5.1)');
     if (frame.closeCode !== 1000) client.fail(`expected close code 1000, got ${frame.closeCode ?? 'none'}`);
-    await client.expectClosed();
+    await expectTcpClose(client, 'the TCP close and nothing before it: data after a close frame is not read (RFC 6455 §5.5.1)');
     if (client.unread.length > 0) {
       client.fail('expected nothing after the close frame: data after a close frame is not read (RFC 6455 §5.5.1)');
     }
@@ -355,8 +360,9 @@ describe('RFC 6455 §7.1.2, §7.1.1: the server starts the closing handshake', (
       client.fail('the server closed TCP before the client answered its close frame (RFC 6455 §7.1.2: wait for the answer)');
     }
     await client.write(clientFrame({ opcode: CLOSE, payload: closePayload(1000) }));
-    await client.expectClosed().catch(() =>
-      client.fail('expected the server to close TCP once the client answered (RFC 6455 §7.1.1: the server closes first)'),
+    await expectTcpClose(
+      client,
+      'the server to close TCP once the client answered, with no second close frame (RFC 6455 §7.1.1: the server closes first)',
     );
     if (client.unread.length > 0) {
       client.fail('the closing handshake is complete: the server sends no second close frame (RFC 6455 §5.5.1)');
@@ -376,7 +382,7 @@ describe('RFC 6455 §7.1.2, §7.1.1: the server starts the closing handshake', (
         clientFrame({ opcode: CLOSE, payload: closePayload(4000) }),
       ),
     );
-    await client.expectClosed();
+    await expectTcpClose(client, 'the TCP close and no echo: after its close frame the server sends no more data (RFC 6455 §5.5.1)');
     if (client.unread.length > 0) {
       client.fail('expected no echo after the server sent its close frame (RFC 6455 §5.5.1: no more data)');
     }
@@ -389,7 +395,7 @@ describe('RFC 6455 §7.1.7: failing the connection sends a close frame with the 
     await client.write(clientFrame({ opcode: TEXT, payload: 'Hello', mask: false }));
     const frame = await readClose(client, 'a close frame with code 1002 (RFC 6455 §5.1, §7.1.7)');
     if (frame.closeCode !== 1002) client.fail(`expected close code 1002, got ${hex(frame.payload)}`);
-    await client.expectClosed();
+    await expectTcpClose(client, 'the TCP close right after the close frame (RFC 6455 §7.1.7, §7.1.1)');
   });
 
   it('a ping of 126 bytes: close 1002', async () => {
@@ -397,6 +403,6 @@ describe('RFC 6455 §7.1.7: failing the connection sends a close frame with the 
     await client.write(clientFrame({ opcode: 0x9, payload: new Uint8Array(126) }));
     const frame = await readClose(client, 'a close frame with code 1002 (control frames carry at most 125 bytes, RFC 6455 §5.5)');
     if (frame.closeCode !== 1002) client.fail(`expected close code 1002, got ${hex(frame.payload)}`);
-    await client.expectClosed();
+    await expectTcpClose(client, 'the TCP close right after the close frame (RFC 6455 §7.1.7, §7.1.1)');
   });
 });

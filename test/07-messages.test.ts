@@ -12,7 +12,7 @@ import { Utf8Validator, isValidUtf8 } from '@impl/07-messages/utf8.ts';
 import { ProtocolError } from '../core/errors.ts';
 import { closeTestServers, startTestServer } from './helpers/server.ts';
 import type { RawClient } from '../tools/wire/index.ts';
-import { clientFrame, hex, openWebSocket } from '../tools/wire/index.ts';
+import { PROMPT_SILENCE_MS, clientFrame, hex, openWebSocket } from '../tools/wire/index.ts';
 
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 const bytes = (...values: number[]): Uint8Array => Uint8Array.from(values);
@@ -411,6 +411,12 @@ describe('RFC 6455 §8.1: text must be UTF-8 (1007), failing fast', () => {
       1007,
       'f0 9f 98 is three bytes of a four-byte sequence, and FIN says the message is over',
     );
+    expectRefused(
+      [frame(Opcode.Text, bytes(0xce), false), frame(Opcode.Continuation, bytes())],
+      1,
+      1007,
+      'ce opens a two-byte sequence; the empty final fragment adds no byte, yet FIN ends the message inside the sequence',
+    );
   });
 
   it('binary messages are never checked as UTF-8', () => {
@@ -475,22 +481,39 @@ async function echoClient(options = {}): Promise<RawClient> {
   return openWebSocket(server.port);
 }
 
-/** Reads the next frame: it must be one unfragmented data frame with exactly `payload`. */
+/**
+ * Reads the next frame: it must be one unfragmented data frame with exactly `payload`. The echo is
+ * due at once, so the read fails as soon as a header of another kind or length starts, or when
+ * nothing comes for a while.
+ */
 async function expectMessage(client: RawClient, opcode: number, payload: Uint8Array, why: string): Promise<void> {
-  const reply = await client.readFrame();
-  const expected = `expected the echo: one ${OPCODES[opcode]} frame with FIN set and payload ${hex(payload) || '(empty)'}; ${why}`;
-  if (reply.opcode !== opcode || !reply.fin || hex(reply.payload, 1 << 20) !== hex(payload, 1 << 20)) {
-    client.fail(`got a different frame\n${expected}`);
+  const expected = `the echo: one ${OPCODES[opcode]} frame with FIN set and payload ${hex(payload) || '(empty)'}; ${why}`;
+  const reply = await client.readFrame({
+    silenceMs: PROMPT_SILENCE_MS,
+    expect: { expected, opcodes: [opcode], payloadLength: payload.length, fin: true },
+  });
+  if (hex(reply.payload, 1 << 20) !== hex(payload, 1 << 20)) {
+    client.fail(`got a frame with payload ${hex(reply.payload)}\nexpected ${expected}`);
   }
 }
 
 /** Reads the next frame: it must be a close frame with `code`; then the server closes TCP. */
 async function expectClose(client: RawClient, code: number, why: string): Promise<void> {
-  const reply = await client.readFrame(1500);
-  if (reply.opcode !== 0x8 || reply.closeCode !== code) {
-    client.fail(`expected a close frame with status ${code}: ${why}`);
+  const expected = `a close frame with code ${code} (RFC 6455 §7.4.1, §5.5.1): ${why}`;
+  const reply = await client.readFrame({
+    timeoutMs: 1500,
+    silenceMs: PROMPT_SILENCE_MS,
+    expect: { expected, opcodes: [0x8], maxPayloadLength: 125 },
+  });
+  if (reply.closeCode !== code) {
+    client.fail(`got a close frame with ${reply.closeCode === undefined ? 'no code' : `code ${reply.closeCode}`}\nexpected ${expected}`);
   }
-  await client.expectClosed(1500);
+  await client.expectClosed({
+    timeoutMs: 1500,
+    silenceMs: PROMPT_SILENCE_MS,
+    only: [],
+    expected: `the TCP close right after the close frame with code ${code} (RFC 6455 §7.1.7)`,
+  });
 }
 
 describe('on the wire: fragmented messages come back as one (RFC 6455 §5.4)', () => {
@@ -551,8 +574,16 @@ describe('on the wire: fragmented messages come back as one (RFC 6455 §5.4)', (
     const client = await echoClient();
     await client.write(clientFrame({ opcode: TEXT, payload: 'Hel', fin: false }));
     await client.write(clientFrame({ opcode: 0x9, payload: 'still there?' }));
-    const pong = await client.readFrame(1500);
-    if (pong.opcode !== 0xa || new TextDecoder().decode(pong.payload) !== 'still there?') {
+    const pong = await client.readFrame({
+      timeoutMs: 1500,
+      silenceMs: PROMPT_SILENCE_MS,
+      expect: {
+        expected: 'a pong with the ping\'s payload "still there?" right away, before the message completes (RFC 6455 §5.4, §5.5.2)',
+        opcodes: [0xa],
+        payloadLength: 'still there?'.length,
+      },
+    });
+    if (new TextDecoder().decode(pong.payload) !== 'still there?') {
       client.fail(
         'expected a pong with the ping\'s payload "still there?" right away: control frames may come between fragments and are answered at once (RFC 6455 §5.4, §5.5.2)',
       );
@@ -600,6 +631,17 @@ describe('on the wire: invalid UTF-8 closes with 1007, failing fast (RFC 6455 §
     await client.write(clientFrame({ opcode: TEXT, payload: bytes(0x41, 0xf0, 0x9f), fin: false }));
     await client.write(clientFrame({ opcode: CONTINUATION, payload: bytes(0x98) }));
     await expectClose(client, 1007, 'the message ends after f0 9f 98, three bytes of a four-byte sequence');
+  });
+
+  it('a text message whose last byte starts a code point, ended by an empty final fragment', async () => {
+    const client = await echoClient();
+    await client.write(clientFrame({ opcode: TEXT, payload: bytes(0xce), fin: false }));
+    await client.write(clientFrame({ opcode: CONTINUATION, payload: bytes() }));
+    await expectClose(
+      client,
+      1007,
+      'ce opens a two-byte sequence, and the empty final fragment ends the message before its second byte: the check at the end of the message must catch it even when the last fragment brings no bytes (RFC 6455 §8.1)',
+    );
   });
 });
 

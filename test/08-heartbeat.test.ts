@@ -9,7 +9,7 @@ import { DEFAULT_TIMEOUTS, Watchdog, withDefaultTimeouts } from '@impl/08-heartb
 import type { ServerOptions } from '../server/wiring/server.ts';
 import { closeTestServers, startTestServer } from './helpers/server.ts';
 import type { FrameRead } from '../tools/wire/index.ts';
-import { RawClient, clientFrame, describeFrame, hex, openWebSocket, upgradeRequest } from '../tools/wire/index.ts';
+import { PROMPT_SILENCE_MS, RawClient, clientFrame, describeFrame, hex, openWebSocket, upgradeRequest } from '../tools/wire/index.ts';
 
 const PING = 0x9;
 const PONG = 0xa;
@@ -186,6 +186,14 @@ describe('RFC 6455 §7.1.1: the close timeout', () => {
 
 afterEach(closeTestServers);
 
+/**
+ * How much earlier than its delay a timer may seem to fire, measured with the real clock: Node rounds
+ * timer delays to whole ms. Every lower bound below is measured from a moment before the server could
+ * start its timer, so load (which only delays) never breaks it; no test bounds a time from above
+ * tighter than its read timeout.
+ */
+const TIMER_SLACK_MS = 5;
+
 /** Server options for the wire tests: the three limits not under test stay out of the way. */
 const QUIET: ServerOptions = { handshakeTimeout: 5000, pingInterval: 5000, pongTimeout: 5000, closeTimeout: 5000 };
 
@@ -197,7 +205,8 @@ async function openClient(options: ServerOptions): Promise<RawClient> {
 async function expectPing(client: RawClient, timeoutMs: number, why: string): Promise<FrameRead> {
   let frame: FrameRead;
   try {
-    frame = await client.readFrame(timeoutMs);
+    // A ping is due after a timer, so no silence bound; but any other frame fails the read at once.
+    frame = await client.readFrame({ timeoutMs, expect: { expected: `a ping (RFC 6455 §5.5.2): ${why}`, opcodes: [PING], maxPayloadLength: 125 } });
   } catch (error) {
     throw new Error(`expected a ping: ${why}\n${(error as Error).message}`);
   }
@@ -205,9 +214,13 @@ async function expectPing(client: RawClient, timeoutMs: number, why: string): Pr
   return frame;
 }
 
-async function expectDropped(client: RawClient, timeoutMs: number, why: string): Promise<void> {
+/**
+ * Waits for the TCP close; after the handshake, a frame other than those in `only` (default: pings)
+ * fails it at once. Before the handshake (`only` null) the server may answer in HTTP, so no frame check.
+ */
+async function expectDropped(client: RawClient, timeoutMs: number, why: string, only: readonly number[] | null = [PING]): Promise<void> {
   try {
-    await client.expectClosed(timeoutMs);
+    await client.expectClosed({ timeoutMs, ...(only ? { only } : {}), expected: `the server to close the TCP connection: ${why}` });
   } catch (error) {
     throw new Error(`expected the server to close the TCP connection: ${why}\n${(error as Error).message}`);
   }
@@ -220,7 +233,10 @@ describe('on the wire: RFC 6455 §5.5.2–§5.5.3 ping and pong', () => {
     await client.write(clientFrame({ opcode: PING, payload: 'abc' }));
     await client.write(clientFrame({ opcode: PING, payload }));
     for (const expected of [utf8('abc'), payload]) {
-      const pong = await client.readFrame();
+      const pong = await client.readFrame({
+        silenceMs: PROMPT_SILENCE_MS,
+        expect: { expected: `a pong with payload ${hex(expected)} (RFC 6455 §5.5.3)`, opcodes: [PONG], payloadLength: expected.length },
+      });
       if (pong.opcode !== PONG || hex(pong.payload, 200) !== hex(expected, 200)) {
         client.fail(`expected a pong with payload ${hex(expected)} (RFC 6455 §5.5.3: "Application data" of the ping)`);
       }
@@ -232,7 +248,14 @@ describe('on the wire: RFC 6455 §5.5.2–§5.5.3 ping and pong', () => {
     const client = await openClient({});
     await client.write(clientFrame({ opcode: PONG, payload: 'unasked' }));
     await client.write(clientFrame({ opcode: TEXT, payload: 'after' }));
-    const next = await client.readFrame();
+    const next = await client.readFrame({
+      silenceMs: PROMPT_SILENCE_MS,
+      expect: {
+        expected: 'the echo of "after" and nothing before it: an unsolicited pong needs no answer (RFC 6455 §5.5.3)',
+        opcodes: [TEXT],
+        payloadLength: 'after'.length,
+      },
+    });
     if (next.opcode !== TEXT || new TextDecoder().decode(next.payload) !== 'after') {
       client.fail('expected the echo of "after" and nothing before it: an unsolicited pong needs no answer (RFC 6455 §5.5.3)');
     }
@@ -248,8 +271,10 @@ describe('on the wire: RFC 6455 §5.5.2–§5.5.3 ping and pong', () => {
       },
     });
     const client = await openWebSocket(server.port);
-    const close = await client.readFrame();
-    if (close.opcode !== CLOSE) client.fail(`expected the close frame the application sent on open, got ${describeFrame(close)}`);
+    await client.readFrame({
+      silenceMs: PROMPT_SILENCE_MS,
+      expect: { expected: 'the close frame the application sent on open (RFC 6455 §5.5.1)', opcodes: [CLOSE], maxPayloadLength: 125 },
+    });
     return client;
   }
 
@@ -258,7 +283,11 @@ describe('on the wire: RFC 6455 §5.5.2–§5.5.3 ping and pong', () => {
     await client.write(clientFrame({ opcode: PING, payload: 'late' }));
     let pong: FrameRead;
     try {
-      pong = await client.readFrame(1500);
+      pong = await client.readFrame({
+        timeoutMs: 1500,
+        silenceMs: PROMPT_SILENCE_MS,
+        expect: { expected: 'a pong with payload "late" (RFC 6455 §5.5.2, §5.5.3)', opcodes: [PONG], payloadLength: 'late'.length },
+      });
     } catch (error) {
       throw new Error(
         'expected a pong with payload "late": the server sent its close frame, the client has not sent its own yet. ' +
@@ -270,7 +299,7 @@ describe('on the wire: RFC 6455 §5.5.2–§5.5.3 ping and pong', () => {
       client.fail(`expected a pong with payload "late" (RFC 6455 §5.5.2, §5.5.3), got ${describeFrame(pong)}`);
     }
     await client.write(clientFrame({ opcode: CLOSE, payload: Uint8Array.of(0x03, 0xe8) }));
-    await expectDropped(client, 1500, 'the client answered the close frame (RFC 6455 §7.1.1: the server closes TCP then)');
+    await expectDropped(client, 1500, 'the client answered the close frame (RFC 6455 §7.1.1: the server closes TCP then)', []);
     if (client.unread.length > 0) client.fail('expected nothing after the pong: the closing handshake is complete');
   });
 
@@ -280,7 +309,7 @@ describe('on the wire: RFC 6455 §5.5.2–§5.5.3 ping and pong', () => {
     await answered.write(
       Buffer.concat([clientFrame({ opcode: CLOSE, payload: Uint8Array.of(0x03, 0xe8) }), clientFrame({ opcode: PING, payload: 'after' })]),
     );
-    await expectDropped(answered, 1500, 'the client answered the close frame');
+    await expectDropped(answered, 1500, 'the client answered the close frame, and nothing may come before the close, not even a pong (RFC 6455 §5.5.2)', []);
     if (answered.unread.length > 0) {
       answered.fail(
         'expected nothing after the client\'s close frame, not even a pong: RFC 6455 §5.5.2 answers a Ping "unless it ' +
@@ -292,9 +321,11 @@ describe('on the wire: RFC 6455 §5.5.2–§5.5.3 ping and pong', () => {
     await client.write(
       Buffer.concat([clientFrame({ opcode: CLOSE, payload: Uint8Array.of(0x03, 0xe8) }), clientFrame({ opcode: PING, payload: 'after' })]),
     );
-    const reply = await client.readFrame();
-    if (reply.opcode !== CLOSE) client.fail(`expected the server's close frame answering the client's, got ${describeFrame(reply)}`);
-    await expectDropped(client, 1500, 'the closing handshake is complete (RFC 6455 §7.1.1: the server closes TCP)');
+    await client.readFrame({
+      silenceMs: PROMPT_SILENCE_MS,
+      expect: { expected: "the server's close frame answering the client's (RFC 6455 §5.5.1)", opcodes: [CLOSE], maxPayloadLength: 125 },
+    });
+    await expectDropped(client, 1500, 'the closing handshake is complete (RFC 6455 §7.1.1: the server closes TCP), and the ping after the close gets no pong', []);
     if (client.unread.length > 0) {
       client.fail('expected nothing after the server\'s close frame: the ping came after the client\'s close (RFC 6455 §5.5.2)');
     }
@@ -303,11 +334,15 @@ describe('on the wire: RFC 6455 §5.5.2–§5.5.3 ping and pong', () => {
 
 describe('on the wire: the heartbeat', () => {
   it('a silent client gets a ping after pingInterval (100 ms)', async () => {
-    const client = await openClient({ pingInterval: 100 });
+    // The clock starts before the request is sent, so before the server can start its timer: a
+    // loaded machine can only make `elapsed` longer, never shorter than a correct server's 100 ms.
     const started = performance.now();
+    const client = await openClient({ pingInterval: 100 });
     await expectPing(client, 1500, 'the server was started with pingInterval 100 and the client has said nothing since the handshake');
     const elapsed = performance.now() - started;
-    if (elapsed < 60) client.fail(`the ping came after ${elapsed.toFixed(0)} ms, before pingInterval (100 ms) of silence`);
+    if (elapsed < 100 - TIMER_SLACK_MS) {
+      client.fail(`the ping came ${elapsed.toFixed(0)} ms after the client connected, before pingInterval (100 ms) of silence`);
+    }
     client.destroy();
   });
 
@@ -327,13 +362,18 @@ describe('on the wire: the heartbeat', () => {
   });
 
   it('a client that never answers is dropped within pongTimeout (TCP closed)', async () => {
+    // Measured from before the request: the ping comes after pingInterval (80 ms), the drop
+    // pongTimeout (120 ms) after the ping, so no correct server drops in less than 200 ms, however
+    // loaded the machine (load only delays). Dropping at the ping itself would take about 80.
+    const started = performance.now();
     const client = await openClient({ pingInterval: 80, pongTimeout: 120 });
     await expectPing(client, 1500, 'pingInterval 80');
-    const pinged = performance.now();
     await expectDropped(client, 1500, 'the client never answered the ping, and pongTimeout is 120 ms');
-    const elapsed = performance.now() - pinged;
-    if (elapsed < 80) {
-      client.fail(`the connection was dropped ${elapsed.toFixed(0)} ms after the ping, before pongTimeout (120 ms)`);
+    const elapsed = performance.now() - started;
+    if (elapsed < 80 + 120 - TIMER_SLACK_MS) {
+      client.fail(
+        `the connection was dropped ${elapsed.toFixed(0)} ms after the client connected: expected at least pingInterval (80 ms) + pongTimeout (120 ms)`,
+      );
     }
   });
 
@@ -361,7 +401,7 @@ describe('on the wire: the handshake timeout', () => {
     const client = await RawClient.connect(server.port);
     const head = upgradeRequest();
     await client.write(head.slice(0, head.length >> 1));
-    await expectDropped(client, 1500, 'half a request head, then nothing; handshakeTimeout is 150 ms');
+    await expectDropped(client, 1500, 'half a request head, then nothing; handshakeTimeout is 150 ms', null);
   });
 
   it('a client trickling a byte every 20 ms is still dropped after handshakeTimeout (200 ms)', async () => {
@@ -385,8 +425,10 @@ describe('on the wire: the handshake timeout', () => {
     const client = await openClient({ handshakeTimeout: 150 });
     await sleep(250);
     await client.write(clientFrame({ opcode: TEXT, payload: 'still here' }));
-    const echo = await client.readFrame();
-    if (echo.opcode !== TEXT) client.fail('expected the echo: the handshake timeout ends with the 101');
+    await client.readFrame({
+      silenceMs: PROMPT_SILENCE_MS,
+      expect: { expected: 'the echo of "still here": the handshake timeout ends with the 101', opcodes: [TEXT], payloadLength: 'still here'.length },
+    });
     client.destroy();
   });
 });
@@ -400,14 +442,19 @@ describe('on the wire: RFC 6455 §7.1.1 the close timeout', () => {
         if (event.type === 'open') connection.close(1000, 'done');
       },
     });
+    // The clock starts before the request, so before the server sends its close frame and starts
+    // its timer: load can only make `elapsed` longer than a correct server's 150 ms.
+    const started = performance.now();
     const client = await openWebSocket(server.port);
-    const close = await client.readFrame();
-    if (close.opcode !== CLOSE) client.fail('expected the close frame the application sent on open');
-    const closeAt = performance.now();
-    await expectDropped(client, 1500, 'the client never answers the close frame; closeTimeout is 150 ms');
-    const elapsed = performance.now() - closeAt;
-    if (elapsed < 100) {
-      client.fail(`TCP was closed ${elapsed.toFixed(0)} ms after the close frame: the peer gets closeTimeout (150 ms) to answer`);
+    const close = await client.readFrame({
+      silenceMs: PROMPT_SILENCE_MS,
+      expect: { expected: 'the close frame the application sent on open (1000, RFC 6455 §5.5.1)', opcodes: [CLOSE], maxPayloadLength: 125 },
+    });
+    if (close.closeCode !== 1000) client.fail(`expected the close frame with code 1000 the application sent on open, got ${describeFrame(close)}`);
+    await expectDropped(client, 1500, 'the client never answers the close frame; closeTimeout is 150 ms', []);
+    const elapsed = performance.now() - started;
+    if (elapsed < 150 - TIMER_SLACK_MS) {
+      client.fail(`TCP was closed ${elapsed.toFixed(0)} ms after the client connected: the peer gets closeTimeout (150 ms) to answer the close frame`);
     }
   });
 });

@@ -154,11 +154,14 @@ function connect(port: number, path: string, keep = false): Promise<Client> {
   });
 }
 
-/** Resolves once `condition()` is true; fails after `ms` with `what`. Polls every 5 ms. */
-async function waitFor(condition: () => boolean, ms: number, what: string): Promise<void> {
+/**
+ * Resolves once `condition()` is true; fails after `ms` with `what`. Polls every 5 ms. `what` is a
+ * function so the message shows the counters as they are when the wait gives up, not when it began.
+ */
+async function waitFor(condition: () => boolean, ms: number, what: () => string): Promise<void> {
   const deadline = performance.now() + ms;
   while (!condition()) {
-    if (performance.now() > deadline) throw new Error(`waited ${ms} ms for ${what}`);
+    if (performance.now() > deadline) throw new Error(`waited ${ms} ms for ${what()}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
@@ -212,10 +215,10 @@ describe('on the wire: a client that sends faster than the application finishes 
     const other = await connect(server.port, '/echo', true);
     const started = performance.now();
     other.socket.write(clientFrame({ opcode: 0x1, payload: 'still there?' }));
-    await waitFor(() => other.received >= 14, 1000, 'the echo of a 12-byte message on another connection');
+    await waitFor(() => other.received >= 14, 1000, () => `the echo of a 12-byte message on another connection (got ${other.received} bytes)`);
     const echoMs = performance.now() - started;
 
-    await waitFor(() => app.done() === total, 8000, `the application to finish all ${total} messages (finished ${app.done()})`);
+    await waitFor(() => app.done() === total, 8000, () => `the application to finish all ${total} messages (finished ${app.done()})`);
     const bound = maxPendingBytes + 2 * 64 * KiB + 64 * KiB;
     expect(
       app.peakPending(),
@@ -254,7 +257,7 @@ describe('on the wire: an echo client that does not read its echoes (write() fal
     // Now the client reads: every echo arrives (the pause was a pause, not a loss).
     client.socket.resume();
     const expected = count * (64 * KiB + 10); // 64 KiB payload + 10-byte unmasked header (64-bit length)
-    await waitFor(() => client.received >= expected, 8000, `all ${count} echoes (${expected} bytes), got ${client.received}`);
+    await waitFor(() => client.received >= expected, 8000, () => `all ${count} echoes (${expected} bytes), got ${client.received}`);
     expect(client.received).toBe(expected);
   });
 });
@@ -298,7 +301,7 @@ describe('on the wire: a broadcast to a client that does not read (RFC 6455 §7.
       }
     }
     const expectedFast = (total / message) * (message + 10);
-    await waitFor(() => fast.received >= expectedFast, 8000, `the fast client to receive all 100 MiB (got ${fast.received} bytes)`);
+    await waitFor(() => fast.received >= expectedFast, 8000, () => `the fast client to receive all 100 MiB (got ${fast.received} bytes)`);
 
     expect(
       maxSlowBuffered,
@@ -321,7 +324,7 @@ describe('on the wire: a broadcast to a client that does not read (RFC 6455 §7.
     expect(closings.find((entry) => entry.path === '/fast'), 'the fast client must not be closed').toBeUndefined();
     expect(fast.received).toBe(expectedFast);
     // The slow client never answers the close frame: the close timeout (200 ms) drops it.
-    await waitFor(() => closed.includes('/slow'), 2000, 'the slow client to be dropped after the close timeout');
+    await waitFor(() => closed.includes('/slow'), 2000, () => `the slow client to be dropped after the close timeout (closed so far: ${closed.join(', ') || 'none'})`);
   });
 
   it("policy 'skip': the slow client stays connected, its queue stays bounded, and what it gets is whole messages", async () => {
@@ -355,7 +358,7 @@ describe('on the wire: a broadcast to a client that does not read (RFC 6455 §7.
 
     slow.socket.resume();
     const expected = accepted * (message + 4); // 16 KiB payload + 4-byte header (16-bit length)
-    await waitFor(() => slow.received >= expected, 5000, `the ${accepted} accepted messages (${expected} bytes)`);
+    await waitFor(() => slow.received >= expected, 5000, () => `the ${accepted} accepted messages (${expected} bytes), got ${slow.received} bytes`);
     const bytes = Buffer.concat(slow.chunks);
     for (let at = 0, n = 0; at < bytes.length; n++) {
       const header = bytes.readUInt16BE(at);

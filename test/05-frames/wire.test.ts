@@ -5,7 +5,17 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../server/wiring/server.ts';
 import type { FrameRead } from '../../tools/wire/index.ts';
-import { RawClient, clientFrame, concatBytes, differenceText, hex, openWebSocket, patternBytes, upgradeRequest } from '../../tools/wire/index.ts';
+import {
+  PROMPT_SILENCE_MS,
+  RawClient,
+  clientFrame,
+  concatBytes,
+  differenceText,
+  hex,
+  openWebSocket,
+  patternBytes,
+  upgradeRequest,
+} from '../../tools/wire/index.ts';
 import { closeTestServers, startTestServer } from '../helpers/server.ts';
 
 const TEXT = 0x1;
@@ -52,8 +62,16 @@ function asciiText(length: number): string {
 
 async function expectEcho(client: RawClient, opcode: number, payload: Uint8Array, what: string): Promise<void> {
   const expectation = `expected: the ${what} echoed in one unmasked frame`;
-  const frame = await client.readFrame(5000).catch((error: Error) => {
-    throw new Error(`${expectation} (RFC 6455 §5.2, §5.6)\n${error.message}`);
+  // The echo is due at once: the read fails as soon as the header shows another opcode or length,
+  // or when nothing comes for a while (a server that misread a length waits for bytes that never come).
+  const frame = await client.readFrame({
+    timeoutMs: 5000,
+    silenceMs: PROMPT_SILENCE_MS,
+    expect: {
+      expected: `the ${what} echoed in one unmasked frame: header ${minimalHeader(opcode, payload.length)} (RFC 6455 §5.2, §5.6)`,
+      opcodes: [opcode],
+      payloadLength: payload.length,
+    },
   });
   if (frame.opcode !== opcode || !frame.fin) {
     client.fail(`${expectation} (opcode 0x${opcode.toString(16)}, FIN), got opcode 0x${frame.opcode.toString(16)} fin=${frame.fin}`);
@@ -158,7 +176,11 @@ describe('RFC 6455 §5.1: an unmasked frame from a client fails the connection',
     await client.write(clientFrame({ opcode: TEXT, payload: 'masked' }));
     await expectEcho(client, TEXT, new TextEncoder().encode('masked'), 'masked text message sent first');
     await client.write(clientFrame({ opcode: TEXT, payload: 'Hello', mask: false }));
-    await client.expectClosed();
+    await client.expectClosed({
+      silenceMs: PROMPT_SILENCE_MS,
+      only: [CLOSE],
+      expected: 'no echo, at most a close frame (1002), then the TCP close: the server must fail the connection on an unmasked client frame (RFC 6455 §5.1, §7.1.7)',
+    });
     const frames: FrameRead[] = [];
     while (client.unread.length > 0) frames.push(await client.readFrame());
     for (const frame of frames) {

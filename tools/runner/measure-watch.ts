@@ -60,7 +60,8 @@ try {
   }
   session = await TestSession.open(root, 'chapters');
   const table = new StatusTable(chapters, () => undefined, c, undefined);
-  const status = await session.run(chapters, { onChapter: (run) => table.add(run) });
+  // With a chapter named, only its tests run first; otherwise all, to find the next unfinished one.
+  const status = await session.run(wanted ? [wanted] : chapters, { onChapter: (run) => table.add(run) });
   const start = wanted ?? table.next() ?? chapters[chapters.length - 1];
   if (!start) throw new Error('no chapter with tests to watch');
   const target = path.join(root, 'chapters', start.slug, listTsFiles(path.join(root, 'chapters', start.slug))[0]!);

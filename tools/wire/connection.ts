@@ -14,6 +14,25 @@ import { Transcript } from './transcript.ts';
 /** How long a wait takes at most by default, in ms. */
 export const DEFAULT_TIMEOUT_MS = 2000;
 
+/**
+ * How long a prompt answer may stay silent, in ms: no byte at all for this long, while the server
+ * should be answering something it already has, means it is waiting for bytes that will never come
+ * (it misread a length, say). The clock restarts with every chunk received, so a large answer that
+ * keeps streaming is never cut off. A correct server answers in a few ms: on a 2-core machine with
+ * both cores kept busy by other processes, the longest gap measured in the chapter 05–07 wire tests
+ * (1 MiB echoes included) was under 100 ms. 600 ms leaves six times that, and still ends a wrong
+ * answer within a second. Only for waits that involve no timer of the server's.
+ */
+export const PROMPT_SILENCE_MS = 600;
+
+/** How a wait is bounded. */
+export interface WaitOptions {
+  /** The bound on the whole wait, in ms (default: the client's timeout). */
+  timeoutMs?: number;
+  /** Fail once nothing has been received for this long, in ms ({@link PROMPT_SILENCE_MS}); off by default. */
+  silenceMs?: number;
+}
+
 /** A wait that timed out or met a closed connection, or a check that failed: the transcript attached. */
 export class WireError extends Error {
   override name = 'WireError';
@@ -54,6 +73,8 @@ export class RecordingConnection {
   /** How much of the received bytes the reads have consumed. */
   protected cursor = 0;
   private peerClosed = false;
+  /** How many chunks arrived so far: a wait with a silence bound restarts its clock when it grows. */
+  private chunks = 0;
   private closedByUs = false;
   private readonly waiters = new Set<() => void>();
 
@@ -64,6 +85,7 @@ export class RecordingConnection {
   ) {
     socket.on('data', (chunk: Buffer) => {
       this.log.received.append(chunk);
+      this.chunks++;
       this.wake();
     });
     socket.on('end', () => this.peerClose('(the server closed the TCP connection: FIN)'));
@@ -166,12 +188,37 @@ export class RecordingConnection {
 
   /**
    * Waits until `check` returns a value (it runs now and on every change of the connection).
-   * Resolves null when the connection closed first; fails with the transcript on timeout, or with
-   * what `check` threw.
+   * Resolves null when the connection closed first; fails with the transcript on timeout, after
+   * `silenceMs` without a byte received, or with what `check` threw (a check throws as soon as the
+   * bytes present contradict what it waits for, so a wrong answer fails at once, not at the timeout).
    */
-  protected waitFor<T>(what: string, timeoutMs: number, check: () => T | undefined): Promise<T | null> {
+  protected waitFor<T>(what: string, bounds: number | WaitOptions, check: () => T | undefined): Promise<T | null> {
+    const { timeoutMs = this.timeoutMs, silenceMs } = typeof bounds === 'number' ? { timeoutMs: bounds } : bounds;
     return new Promise((resolve, reject) => {
+      const started = performance.now();
+      let chunksSeen = this.chunks;
+      let silence: NodeJS.Timeout | undefined;
+      const expecting = (): string => (this.expecting ? ` (expecting ${this.expecting})` : '');
+      const fail = (summary: string): void => {
+        finish();
+        reject(new WireError(summary, this.transcript()));
+      };
+      const startSilence = (): void => {
+        if (silenceMs === undefined) return;
+        clearTimeout(silence);
+        silence = setTimeout(() => {
+          const waited = Math.round(performance.now() - started);
+          fail(
+            `nothing arrived for ${silenceMs} ms while waiting for ${what}${expecting()} (waited ${waited} ms in all): ` +
+              'a server with the answer ready sends it at once; this one seems to wait for bytes that will not come',
+          );
+        }, silenceMs);
+      };
       const attempt = (): void => {
+        if (this.chunks !== chunksSeen) {
+          chunksSeen = this.chunks;
+          startSilence();
+        }
         let value: T | undefined;
         try {
           value = check();
@@ -188,16 +235,14 @@ export class RecordingConnection {
           resolve(null);
         }
       };
-      const timer = setTimeout(() => {
-        finish();
-        const expecting = this.expecting ? ` (expecting ${this.expecting})` : '';
-        reject(new WireError(`waited ${timeoutMs} ms for ${what}${expecting}`, this.transcript()));
-      }, timeoutMs);
+      const timer = setTimeout(() => fail(`waited ${timeoutMs} ms for ${what}${expecting()}`), timeoutMs);
       const finish = (): void => {
         clearTimeout(timer);
+        clearTimeout(silence);
         this.waiters.delete(attempt);
       };
       this.waiters.add(attempt);
+      startSilence();
       attempt();
     });
   }

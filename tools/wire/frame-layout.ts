@@ -18,3 +18,5 @@ export const LENGTH_16 = 126;
 export const LENGTH_64 = 127;
 export const MAX_7_BIT_LENGTH = 125;
 export const MAX_16_BIT_LENGTH = 0xffff;
+/** A masking key takes 4 bytes (RFC 6455 §5.3). */
+export const MASK_KEY_LENGTH = 4;

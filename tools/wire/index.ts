@@ -6,7 +6,8 @@
  * - `bytes.ts`, `dump.ts`: building and comparing bytes; bytes as hex or escaped text and back.
  * - `handshake.ts`: the upgrade request, the accept value, the response head.
  * - `frame-layout.ts`, `frame-encoder.ts`, `frame-decoder.ts`, `describe.ts`: the header's bits,
- *   client frames out, server frames in, and frames in words.
+ *   client frames out, server frames in, and frames in words; `frame-expectation.ts`: why a header
+ *   cannot be the frame a test waits for.
  * - `transcript.ts`, `connection.ts`, `raw-client.ts`: the recording TCP client with bounded waits.
  * - `load-client.ts`: the benchmark's lean path (import it directly; it is not re-exported here).
  */
@@ -29,6 +30,9 @@ export { binary, clientFrame, clientFrameHeader, close, closePayload, continuati
 export type { FrameHeaderRead, FrameParse, FrameRead } from './frame-decoder.ts';
 export { ServerFrameError, parseFrame, serverFrameViolation } from './frame-decoder.ts';
 export { describeClose, describeFrame, describeFrames, describeHeader } from './describe.ts';
-export { DEFAULT_TIMEOUT_MS, WireError } from './connection.ts';
-export type { ConnectOptions } from './raw-client.ts';
+export type { FrameExpectation } from './frame-expectation.ts';
+export { headerMismatch, lengthEncodingViolation } from './frame-expectation.ts';
+export type { WaitOptions } from './connection.ts';
+export { DEFAULT_TIMEOUT_MS, PROMPT_SILENCE_MS, WireError } from './connection.ts';
+export type { CloseWaitOptions, ConnectOptions, ReadFrameOptions } from './raw-client.ts';
 export { RawClient, openWebSocket } from './raw-client.ts';

@@ -7,12 +7,24 @@
  * "the server closed the connection" is one of the valid ways to fail it (RFC 6455 §7.1.7). Frames
  * are read with the toolkit's own decoder; with `checkServerFrames` every one is also held to what
  * RFC 6455 §5 allows a server to send.
+ *
+ * A read that is told what it expects (`expect`: the opcodes, the length, in words) fails the moment
+ * the bytes present contradict it: a header of the wrong kind or length, a masked or reserved frame,
+ * or the TCP close. `expectClosed` told which frames may still come (`only`) fails at the first
+ * other one. And `silenceMs` ends a wait once nothing at all has come for that long, so a server
+ * that waits for bytes that will never come fails a test in well under a second, not at the timeout.
  */
 import type { Socket } from 'node:net';
+import { opcodeName } from '../../core/frame.ts';
 import { latin1 } from './bytes.ts';
-import { DEFAULT_TIMEOUT_MS, RecordingConnection, connectSocket } from './connection.ts';
-import type { FrameRead } from './frame-decoder.ts';
+import type { WaitOptions } from './connection.ts';
+import { DEFAULT_TIMEOUT_MS, RecordingConnection, WireError, connectSocket } from './connection.ts';
+import { describeFrames, describeHeader } from './describe.ts';
+import { hex } from './dump.ts';
+import type { FrameHeaderRead, FrameRead } from './frame-decoder.ts';
 import { ServerFrameError, parseFrame, serverFrameViolation } from './frame-decoder.ts';
+import type { FrameExpectation } from './frame-expectation.ts';
+import { headerMismatch, lengthEncodingViolation } from './frame-expectation.ts';
 import type { HttpResponseRead, UpgradeRequestOptions } from './handshake.ts';
 import { findHeadEnd, parseResponseHead, upgradeRequest } from './handshake.ts';
 
@@ -27,6 +39,34 @@ export interface ConnectOptions {
    * at a bad frame and say itself what is wrong with it.
    */
   checkServerFrames?: boolean;
+}
+
+/** How a frame read is bounded, and what it expects. */
+export interface ReadFrameOptions extends WaitOptions {
+  expect?: FrameExpectation;
+}
+
+/** How a wait for the TCP close is bounded, and which frames may come before it. */
+export interface CloseWaitOptions extends WaitOptions {
+  /** The opcodes of frames the server may still send before closing; any other fails the wait at once. */
+  only?: readonly number[];
+  /** What the test expects, in words, for the failure message. */
+  expected?: string;
+}
+
+function waitOptions<T extends WaitOptions>(options: number | T | undefined): T | WaitOptions {
+  return typeof options === 'number' ? { timeoutMs: options } : (options ?? {});
+}
+
+/** `no frame`, or `no frame but 0x9 (ping)`. */
+function allowedText(only: readonly number[]): string {
+  if (only.length === 0) return 'no frame';
+  return `no frame but ${only.map((opcode) => `0x${opcode.toString(16)} (${opcodeName(opcode)})`).join(' or ')}`;
+}
+
+/** The bytes not read yet, in words, for a failure message. */
+function unreadText(unread: Uint8Array): string {
+  return unread.length === 0 ? 'nothing more' : `${unread.length} bytes that are not a whole frame:\n${describeFrames(unread, 4)}`;
 }
 
 export class RawClient extends RecordingConnection {
@@ -85,17 +125,27 @@ export class RawClient extends RecordingConnection {
     return bytes;
   }
 
-  /** Reads the next whole frame; null when TCP closed with no whole frame left to read. */
-  async readFrameOrClose(timeoutMs = this.timeoutMs): Promise<FrameRead | null> {
-    const parse = await this.waitFor('a frame', timeoutMs, () => {
+  /**
+   * Reads the next frame, or null when TCP closes before a whole one arrived. With `expect`, fails
+   * at once (a {@link WireError} with the reason) when the frame's header shows it is not the
+   * expected one; see {@link headerMismatch}.
+   */
+  async readFrameOrClose(options?: number | ReadFrameOptions): Promise<FrameRead | null> {
+    const { expect, ...bounds } = waitOptions(options) as ReadFrameOptions;
+    const what = expect ? expect.expected : 'a frame';
+    const parse = await this.waitFor(what, bounds, () => {
       const parse = parseFrame(this.unread);
       if (parse.kind === 'too-long') {
         const problem = `the server's frame header announces ${parse.declaredLength} payload bytes, more than 2^53 (RFC 6455 §5.2)`;
-        if (this.checkServerFrames) throw new ServerFrameError(problem);
-        this.fail(problem);
+        if (this.checkServerFrames && !expect) throw new ServerFrameError(problem);
+        this.fail(expect ? `expected ${expect.expected}; got a frame that cannot be it: ${problem}` : problem);
       }
       // A bad header is reported as soon as it is whole, without waiting for the payload.
       const header = parse.kind === 'frame' ? parse.frame : parse.kind === 'partial-payload' ? parse.header : null;
+      if (header && expect) {
+        const mismatch = headerMismatch(header, expect);
+        if (mismatch) this.failOnHeader(header, `expected ${expect.expected}; the server's next frame cannot be it: ${mismatch}`);
+      }
       const violation = header && this.checkServerFrames ? serverFrameViolation(header) : null;
       if (violation) throw new ServerFrameError(violation);
       return parse.kind === 'frame' ? parse : undefined;
@@ -107,17 +157,50 @@ export class RawClient extends RecordingConnection {
   }
 
   /** {@link readFrameOrClose}, failing when TCP closes first. */
-  async readFrame(timeoutMs = this.timeoutMs): Promise<FrameRead> {
-    const frame = await this.readFrameOrClose(timeoutMs);
-    if (frame === null) this.fail('waited for a frame, but the connection closed first');
+  async readFrame(options?: number | ReadFrameOptions): Promise<FrameRead> {
+    const frame = await this.readFrameOrClose(options);
+    if (frame === null) {
+      const expected = (typeof options === 'object' && options.expect?.expected) || 'a frame';
+      this.fail(`expected ${expected}, but the server closed the TCP connection first; received after the last read: ${unreadText(this.unread)}`);
+    }
     return frame;
   }
 
-  /** Resolves once the server has closed the TCP connection (FIN or reset); what it sent before stays readable. */
-  async expectClosed(timeoutMs = this.timeoutMs): Promise<void> {
-    const what = 'the server to close the TCP connection';
-    const closed = await this.waitFor(what, timeoutMs, () => (this.closedByPeer ? true : undefined));
+  /**
+   * Resolves once the server has closed the TCP connection (FIN or reset); what it sent before stays
+   * readable. With `only`, every frame that arrives meanwhile must have one of those opcodes (and be
+   * a valid server frame): the wait fails at the first that does not, without waiting for the close.
+   */
+  async expectClosed(options?: number | CloseWaitOptions): Promise<void> {
+    const { only, expected, ...bounds } = waitOptions(options) as CloseWaitOptions;
+    const what = expected ?? 'the server to close the TCP connection';
+    const closed = await this.waitFor(what, bounds, () => {
+      if (only) this.checkFramesBeforeClose(only, what);
+      return this.closedByPeer ? true : undefined;
+    });
     if (closed === null) this.fail(`waited for ${what}, but the client closed it first`);
+  }
+
+  /** Fails at the first unread frame (from its header) that may not come before the close. */
+  private checkFramesBeforeClose(only: readonly number[], what: string): void {
+    let rest = this.unread;
+    while (rest.length > 0) {
+      const parse = parseFrame(rest);
+      if (parse.kind === 'too-long') this.fail(`expected ${what}; the server sent a frame header announcing ${parse.declaredLength} payload bytes instead (RFC 6455 §5.2)`);
+      if (parse.kind === 'partial-header') return;
+      const header = parse.kind === 'frame' ? parse.frame : parse.header;
+      const problem = !only.includes(header.opcode)
+        ? `the server sent a ${describeHeader(header)} frame instead, and ${allowedText(only)} may come before the close`
+        : (serverFrameViolation(header) ?? lengthEncodingViolation(header));
+      if (problem) this.failOnHeader(header, `expected ${what}; ${problem}`, rest);
+      if (parse.kind !== 'frame') return;
+      rest = rest.subarray(parse.size);
+    }
+  }
+
+  /** Fails with `summary`, the offending header's bytes and words, and the transcript. */
+  private failOnHeader(header: FrameHeaderRead, summary: string, at = this.unread): never {
+    throw new WireError(`${summary}\n  the header: ${hex(at.subarray(0, header.headerLength))} | ${describeHeader(header)}`, this.transcript());
   }
 }
 
