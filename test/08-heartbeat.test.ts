@@ -3,11 +3,11 @@
  * §5.5.2–§5.5.3, §7.1.1). First the watchdog with plain numbers for time (no waiting), then on the
  * wire with small configured intervals.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import type { Expiry, Timeouts } from '@impl/08-heartbeat/watchdog.ts';
 import { DEFAULT_TIMEOUTS, Watchdog, withDefaultTimeouts } from '@impl/08-heartbeat/watchdog.ts';
 import type { ServerOptions } from '../server/wiring/server.ts';
-import { closeTestServers, startTestServer } from './helpers/server.ts';
+import { closeTestServer, startTestServer as startServerForAnyTest } from './helpers/server.ts';
 import type { FrameRead } from '../tools/wire/index.ts';
 import { PROMPT_SILENCE_MS, RawClient, clientFrame, describeFrame, hex, openWebSocket, upgradeRequest } from '../tools/wire/index.ts';
 
@@ -184,7 +184,15 @@ describe('RFC 6455 §7.1.1: the close timeout', () => {
 
 // ───────────────────────────── on the wire ─────────────────────────────
 
-afterEach(closeTestServers);
+/**
+ * The wire tests below run concurrently (most of their time is waiting on the server's timers), so
+ * each closes its own server when it ends.
+ */
+async function startTestServer(options: ServerOptions): Promise<Awaited<ReturnType<typeof startServerForAnyTest>>> {
+  const server = await startServerForAnyTest(options);
+  onTestFinished(() => closeTestServer(server));
+  return server;
+}
 
 /**
  * How much earlier than its delay a timer may seem to fire, measured with the real clock: Node rounds
@@ -193,6 +201,12 @@ afterEach(closeTestServers);
  * tighter than its read timeout.
  */
 const TIMER_SLACK_MS = 5;
+/**
+ * How long a wait for a server timer's effect lasts. The timers here are at most 200 ms, so a
+ * correct server on a busy machine is well inside it, and a wrong one that never acts fails in
+ * under a second.
+ */
+const TIMER_WAIT_MS = 950;
 
 /** Server options for the wire tests: the three limits not under test stay out of the way. */
 const QUIET: ServerOptions = { handshakeTimeout: 5000, pingInterval: 5000, pongTimeout: 5000, closeTimeout: 5000 };
@@ -226,7 +240,7 @@ async function expectDropped(client: RawClient, timeoutMs: number, why: string, 
   }
 }
 
-describe('on the wire: RFC 6455 §5.5.2–§5.5.3 ping and pong', () => {
+describe.concurrent('on the wire: RFC 6455 §5.5.2–§5.5.3 ping and pong', () => {
   it('a ping is answered with a pong carrying the same payload', async () => {
     const client = await openClient({});
     const payload = new Uint8Array(125).map((_, i) => i);
@@ -284,7 +298,7 @@ describe('on the wire: RFC 6455 §5.5.2–§5.5.3 ping and pong', () => {
     let pong: FrameRead;
     try {
       pong = await client.readFrame({
-        timeoutMs: 1500,
+        timeoutMs: TIMER_WAIT_MS,
         silenceMs: PROMPT_SILENCE_MS,
         expect: { expected: 'a pong with payload "late" (RFC 6455 §5.5.2, §5.5.3)', opcodes: [PONG], payloadLength: 'late'.length },
       });
@@ -299,7 +313,7 @@ describe('on the wire: RFC 6455 §5.5.2–§5.5.3 ping and pong', () => {
       client.fail(`expected a pong with payload "late" (RFC 6455 §5.5.2, §5.5.3), got ${describeFrame(pong)}`);
     }
     await client.write(clientFrame({ opcode: CLOSE, payload: Uint8Array.of(0x03, 0xe8) }));
-    await expectDropped(client, 1500, 'the client answered the close frame (RFC 6455 §7.1.1: the server closes TCP then)', []);
+    await expectDropped(client, TIMER_WAIT_MS, 'the client answered the close frame (RFC 6455 §7.1.1: the server closes TCP then)', []);
     if (client.unread.length > 0) client.fail('expected nothing after the pong: the closing handshake is complete');
   });
 
@@ -309,7 +323,7 @@ describe('on the wire: RFC 6455 §5.5.2–§5.5.3 ping and pong', () => {
     await answered.write(
       Buffer.concat([clientFrame({ opcode: CLOSE, payload: Uint8Array.of(0x03, 0xe8) }), clientFrame({ opcode: PING, payload: 'after' })]),
     );
-    await expectDropped(answered, 1500, 'the client answered the close frame, and nothing may come before the close, not even a pong (RFC 6455 §5.5.2)', []);
+    await expectDropped(answered, TIMER_WAIT_MS, 'the client answered the close frame, and nothing may come before the close, not even a pong (RFC 6455 §5.5.2)', []);
     if (answered.unread.length > 0) {
       answered.fail(
         'expected nothing after the client\'s close frame, not even a pong: RFC 6455 §5.5.2 answers a Ping "unless it ' +
@@ -325,20 +339,20 @@ describe('on the wire: RFC 6455 §5.5.2–§5.5.3 ping and pong', () => {
       silenceMs: PROMPT_SILENCE_MS,
       expect: { expected: "the server's close frame answering the client's (RFC 6455 §5.5.1)", opcodes: [CLOSE], maxPayloadLength: 125 },
     });
-    await expectDropped(client, 1500, 'the closing handshake is complete (RFC 6455 §7.1.1: the server closes TCP), and the ping after the close gets no pong', []);
+    await expectDropped(client, TIMER_WAIT_MS, 'the closing handshake is complete (RFC 6455 §7.1.1: the server closes TCP), and the ping after the close gets no pong', []);
     if (client.unread.length > 0) {
       client.fail('expected nothing after the server\'s close frame: the ping came after the client\'s close (RFC 6455 §5.5.2)');
     }
   });
 });
 
-describe('on the wire: the heartbeat', () => {
+describe.concurrent('on the wire: the heartbeat', () => {
   it('a silent client gets a ping after pingInterval (100 ms)', async () => {
     // The clock starts before the request is sent, so before the server can start its timer: a
     // loaded machine can only make `elapsed` longer, never shorter than a correct server's 100 ms.
     const started = performance.now();
     const client = await openClient({ pingInterval: 100 });
-    await expectPing(client, 1500, 'the server was started with pingInterval 100 and the client has said nothing since the handshake');
+    await expectPing(client, TIMER_WAIT_MS, 'the server was started with pingInterval 100 and the client has said nothing since the handshake');
     const elapsed = performance.now() - started;
     if (elapsed < 100 - TIMER_SLACK_MS) {
       client.fail(`the ping came ${elapsed.toFixed(0)} ms after the client connected, before pingInterval (100 ms) of silence`);
@@ -349,12 +363,12 @@ describe('on the wire: the heartbeat', () => {
   it('a client that answers each ping with a pong stays connected', async () => {
     const client = await openClient({ pingInterval: 80, pongTimeout: 150 });
     for (let i = 0; i < 3; i++) {
-      const ping = await expectPing(client, 1500, `ping #${i + 1} (pingInterval 80, every ping answered)`);
+      const ping = await expectPing(client, TIMER_WAIT_MS, `ping #${i + 1} (pingInterval 80, every ping answered)`);
       await client.write(clientFrame({ opcode: PONG, payload: ping.payload }));
     }
     await client.write(clientFrame({ opcode: TEXT, payload: 'alive' }));
-    let frame = await client.readFrame(1500);
-    while (frame.opcode === PING) frame = await client.readFrame(1500);
+    let frame = await client.readFrame(TIMER_WAIT_MS);
+    while (frame.opcode === PING) frame = await client.readFrame(TIMER_WAIT_MS);
     if (frame.opcode !== TEXT || new TextDecoder().decode(frame.payload) !== 'alive') {
       client.fail('expected the echo of "alive": a client that answers its pings must stay connected');
     }
@@ -367,8 +381,8 @@ describe('on the wire: the heartbeat', () => {
     // loaded the machine (load only delays). Dropping at the ping itself would take about 80.
     const started = performance.now();
     const client = await openClient({ pingInterval: 80, pongTimeout: 120 });
-    await expectPing(client, 1500, 'pingInterval 80');
-    await expectDropped(client, 1500, 'the client never answered the ping, and pongTimeout is 120 ms');
+    await expectPing(client, TIMER_WAIT_MS, 'pingInterval 80');
+    await expectDropped(client, TIMER_WAIT_MS, 'the client never answered the ping, and pongTimeout is 120 ms');
     const elapsed = performance.now() - started;
     if (elapsed < 80 + 120 - TIMER_SLACK_MS) {
       client.fail(
@@ -395,13 +409,13 @@ describe('on the wire: the heartbeat', () => {
   });
 });
 
-describe('on the wire: the handshake timeout', () => {
+describe.concurrent('on the wire: the handshake timeout', () => {
   it('a client that sends half a request head and stops is dropped after handshakeTimeout (150 ms)', async () => {
     const server = await startTestServer({ ...QUIET, handshakeTimeout: 150 });
     const client = await RawClient.connect(server.port);
     const head = upgradeRequest();
     await client.write(head.slice(0, head.length >> 1));
-    await expectDropped(client, 1500, 'half a request head, then nothing; handshakeTimeout is 150 ms', null);
+    await expectDropped(client, TIMER_WAIT_MS, 'half a request head, then nothing; handshakeTimeout is 150 ms', null);
   });
 
   it('a client trickling a byte every 20 ms is still dropped after handshakeTimeout (200 ms)', async () => {
@@ -433,7 +447,7 @@ describe('on the wire: the handshake timeout', () => {
   });
 });
 
-describe('on the wire: RFC 6455 §7.1.1 the close timeout', () => {
+describe.concurrent('on the wire: RFC 6455 §7.1.1 the close timeout', () => {
   it('the server closes on open, the client never answers: TCP closed after closeTimeout (150 ms)', async () => {
     const server = await startTestServer({
       ...QUIET,
@@ -451,7 +465,7 @@ describe('on the wire: RFC 6455 §7.1.1 the close timeout', () => {
       expect: { expected: 'the close frame the application sent on open (1000, RFC 6455 §5.5.1)', opcodes: [CLOSE], maxPayloadLength: 125 },
     });
     if (close.closeCode !== 1000) client.fail(`expected the close frame with code 1000 the application sent on open, got ${describeFrame(close)}`);
-    await expectDropped(client, 1500, 'the client never answers the close frame; closeTimeout is 150 ms', []);
+    await expectDropped(client, TIMER_WAIT_MS, 'the client never answers the close frame; closeTimeout is 150 ms', []);
     const elapsed = performance.now() - started;
     if (elapsed < 150 - TIMER_SLACK_MS) {
       client.fail(`TCP was closed ${elapsed.toFixed(0)} ms after the client connected: the peer gets closeTimeout (150 ms) to answer the close frame`);
