@@ -17,6 +17,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     setupFiles: ['test/setup/fast-check.ts'],
+    // Concurrent tests (chapter 08's wire tests) mostly wait on the server's timers: all of a block at once.
+    maxConcurrency: 16,
     testTimeout: 10_000,
     hookTimeout: 10_000,
     pool: 'forks',
