@@ -135,7 +135,8 @@ async function statusCommand(options: { watch: boolean }): Promise<number> {
     pending.delete(run.chapter.number);
     if (tty) draw();
   };
-  if (pending.size === 0 && !interactive) {
+  /** The end of `status`: the table as it now stands (a terminal shows it already), the next step. */
+  const conclude = (): number => {
     if (!tty) {
       for (const line of table.render()) print(line);
       print('');
@@ -144,7 +145,8 @@ async function statusCommand(options: { watch: boolean }): Promise<number> {
     const next = table.next();
     if (next) print(c.dim(`What fails and why: npm start -- check ${next.number}`));
     return 0;
-  }
+  };
+  if (pending.size === 0 && !interactive) return conclude();
   const session = await TestSession.open(root, 'chapters');
   let keepSession = false;
   try {
@@ -154,14 +156,7 @@ async function statusCommand(options: { watch: boolean }): Promise<number> {
       if (tty) draw();
       else print(c.dim(`Running the tests of ${plural(stale.length, 'chapter')} against chapters/ …`));
       await runAndKeep(session, root, stale, finish);
-      if (!tty) {
-        for (const line of table.render()) print(line);
-        print('');
-        print(summaryLine());
-      }
-      const next = table.next();
-      if (next) print(c.dim(`What fails and why: npm start -- check ${next.number}`));
-      return 0;
+      return conclude();
     }
     // Watch mode: find the chapter to watch, running only the chapters on the way that changed.
     let start: Chapter | undefined;
