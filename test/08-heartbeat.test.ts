@@ -3,11 +3,11 @@
  * §5.5.2–§5.5.3, §7.1.1). First the watchdog with plain numbers for time (no waiting), then on the
  * wire with small configured intervals.
  */
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { Expiry, Timeouts } from '@impl/08-heartbeat/watchdog.ts';
 import { DEFAULT_TIMEOUTS, Watchdog, withDefaultTimeouts } from '@impl/08-heartbeat/watchdog.ts';
 import type { ServerOptions } from '../server/wiring/server.ts';
-import { closeTestServer, startTestServer as startServerForAnyTest } from './helpers/server.ts';
+import { closeTestServers, startTestServer } from './helpers/server.ts';
 import type { FrameRead } from '../tools/wire/index.ts';
 import { PROMPT_SILENCE_MS, RawClient, clientFrame, describeFrame, hex, openWebSocket, upgradeRequest } from '../tools/wire/index.ts';
 
@@ -184,15 +184,9 @@ describe('RFC 6455 §7.1.1: the close timeout', () => {
 
 // ───────────────────────────── on the wire ─────────────────────────────
 
-/**
- * The wire tests below run concurrently (most of their time is waiting on the server's timers), so
- * each closes its own server when it ends.
- */
-async function startTestServer(options: ServerOptions): Promise<Awaited<ReturnType<typeof startServerForAnyTest>>> {
-  const server = await startServerForAnyTest(options);
-  onTestFinished(() => closeTestServer(server));
-  return server;
-}
+// The wire tests below run concurrently (most of their time is waiting on the server's timers), so
+// their servers are closed when the file ends, not after each test.
+afterAll(closeTestServers);
 
 /**
  * How much earlier than its delay a timer may seem to fire, measured with the real clock: Node rounds
