@@ -162,20 +162,21 @@ async function statusCommand(options: { watch: boolean }): Promise<number> {
     let start: Chapter | undefined;
     let initial: ChapterRun | undefined;
     for (const chapter of all) {
+      // The chapter's results as they stand now: kept and fresh, or from the run just made.
+      let run = kept.get(chapter.number)?.run;
       if (pending.has(chapter.number)) {
         table.mark(chapter, 'running');
         draw();
-        const run = (await runAndKeep(session, root, [chapter])).chapters.get(chapter.number)!;
+        run = (await runAndKeep(session, root, [chapter])).chapters.get(chapter.number)!;
         finish(run);
       }
       const status = table.status(chapter);
       if (status && status.kind !== 'passed' && status.kind !== 'no-tests') {
         start = chapter;
-        initial = pending.has(chapter.number) ? undefined : (kept.get(chapter.number)?.run ?? undefined);
+        initial = run;
         break;
       }
     }
-    if (initial === undefined && start && !pending.has(start.number)) initial = kept.get(start.number)?.run;
     start ??= all[all.length - 1]!;
     if (process.stdin.isTTY) process.stdin.off('data', onEarlyKey);
     keepSession = true;
@@ -184,7 +185,7 @@ async function statusCommand(options: { watch: boolean }): Promise<number> {
       session,
       chapters: all,
       start,
-      initial: initial ?? undefined,
+      initial,
       resultsFrom: startedAt,
       pendingKeys: early,
       print,

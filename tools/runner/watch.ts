@@ -3,9 +3,11 @@
  *
  * chokidar reports saves; they are gathered for DEBOUNCE_MS (an editor's save is often several
  * events), the saved modules are invalidated in the running vitest, and only the current chapter's
- * test files run again. The report compares with the previous run: tests newly passing, newly
- * failing or failing differently are shown; tests failing as before are only counted. When the
- * chapter passes, watch mode says so and moves on to the next chapter that does not pass.
+ * test files run again; a line says so while they run. The report compares with the previous run:
+ * tests newly passing, newly failing, failing differently, or failing in a way not yet shown in full
+ * (a report shows SHOWN_PER_REPORT failures and names the rest) are shown; tests failing as already
+ * shown are only counted. When the chapter passes, watch mode says so and moves on to the next
+ * chapter that does not pass. Every run's results are kept for the status table (results.ts).
  */
 import fs from 'node:fs';
 import path from 'node:path';

@@ -33,6 +33,11 @@ export interface WaitOptions {
   silenceMs?: number;
 }
 
+/** A wait's bounds given as a number (the timeout) or as options, as options. */
+export function waitBounds<T extends WaitOptions>(bounds: number | T | undefined): T | WaitOptions {
+  return typeof bounds === 'number' ? { timeoutMs: bounds } : (bounds ?? {});
+}
+
 /** A wait that timed out or met a closed connection, or a check that failed: the transcript attached. */
 export class WireError extends Error {
   override name = 'WireError';
@@ -193,7 +198,7 @@ export class RecordingConnection {
    * bytes present contradict what it waits for, so a wrong answer fails at once, not at the timeout).
    */
   protected waitFor<T>(what: string, bounds: number | WaitOptions, check: () => T | undefined): Promise<T | null> {
-    const { timeoutMs = this.timeoutMs, silenceMs } = typeof bounds === 'number' ? { timeoutMs: bounds } : bounds;
+    const { timeoutMs = this.timeoutMs, silenceMs } = waitBounds(bounds);
     return new Promise((resolve, reject) => {
       const started = performance.now();
       let chunksSeen = this.chunks;

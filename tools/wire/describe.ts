@@ -27,6 +27,11 @@ function quoted(payload: Uint8Array, max = 60): string {
   return ` '${shown.replace(/\r/g, '\\r').replace(/\n/g, '\\n')}'`;
 }
 
+/** An opcode as messages name it: `0x9 (ping)`. */
+export function describeOpcode(opcode: number): string {
+  return `0x${opcode.toString(16)} (${opcodeName(opcode)})`;
+}
+
 /** `FIN text len=5 masked key=37 fa 21 3d`. */
 export function describeHeader(header: FrameHeaderRead): string {
   const flags = [

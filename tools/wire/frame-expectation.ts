@@ -8,7 +8,7 @@
  * wrong length (and would leave the reader waiting for payload bytes that never come) is caught
  * by the first bytes it sent.
  */
-import { opcodeName } from '../../core/frame.ts';
+import { describeOpcode } from './describe.ts';
 import type { FrameHeaderRead } from './frame-decoder.ts';
 import { serverFrameViolation } from './frame-decoder.ts';
 import { MASK_KEY_LENGTH, MAX_16_BIT_LENGTH, MAX_7_BIT_LENGTH } from './frame-layout.ts';
@@ -58,8 +58,9 @@ function byteOrderHint(header: FrameHeaderRead, expectedLength: number): string 
   );
 }
 
-function opcodeList(opcodes: readonly number[]): string {
-  return opcodes.map((opcode) => `0x${opcode.toString(16)} (${opcodeName(opcode)})`).join(' or ');
+/** `0x1 (text) or 0x2 (binary)`. */
+export function opcodeList(opcodes: readonly number[]): string {
+  return opcodes.map(describeOpcode).join(' or ');
 }
 
 /** Why `header` cannot start the frame `expectation` describes, or null when it may. */
@@ -68,7 +69,7 @@ export function headerMismatch(header: FrameHeaderRead, expectation: FrameExpect
   if (violation) return violation;
   const { opcodes, payloadLength, maxPayloadLength, fin } = expectation;
   if (opcodes && !opcodes.includes(header.opcode)) {
-    return `its opcode is 0x${header.opcode.toString(16)} (${opcodeName(header.opcode)}), expected ${opcodeList(opcodes)} (RFC 6455 §5.2, §11.8)`;
+    return `its opcode is ${describeOpcode(header.opcode)}, expected ${opcodeList(opcodes)} (RFC 6455 §5.2, §11.8)`;
   }
   if (payloadLength !== undefined && header.payloadLength !== payloadLength) {
     return `its header announces ${header.payloadLength} payload bytes, expected ${payloadLength} (RFC 6455 §5.2)${byteOrderHint(header, payloadLength)}`;

@@ -15,16 +15,15 @@
  * that waits for bytes that will never come fails a test in well under a second, not at the timeout.
  */
 import type { Socket } from 'node:net';
-import { opcodeName } from '../../core/frame.ts';
 import { latin1 } from './bytes.ts';
 import type { WaitOptions } from './connection.ts';
-import { DEFAULT_TIMEOUT_MS, RecordingConnection, WireError, connectSocket } from './connection.ts';
+import { DEFAULT_TIMEOUT_MS, RecordingConnection, WireError, connectSocket, waitBounds } from './connection.ts';
 import { describeFrames, describeHeader } from './describe.ts';
 import { hex } from './dump.ts';
 import type { FrameHeaderRead, FrameRead } from './frame-decoder.ts';
 import { ServerFrameError, parseFrame, serverFrameViolation } from './frame-decoder.ts';
 import type { FrameExpectation } from './frame-expectation.ts';
-import { headerMismatch, lengthEncodingViolation } from './frame-expectation.ts';
+import { headerMismatch, lengthEncodingViolation, opcodeList } from './frame-expectation.ts';
 import type { HttpResponseRead, UpgradeRequestOptions } from './handshake.ts';
 import { findHeadEnd, parseResponseHead, upgradeRequest } from './handshake.ts';
 
@@ -54,14 +53,10 @@ export interface CloseWaitOptions extends WaitOptions {
   expected?: string;
 }
 
-function waitOptions<T extends WaitOptions>(options: number | T | undefined): T | WaitOptions {
-  return typeof options === 'number' ? { timeoutMs: options } : (options ?? {});
-}
-
 /** `no frame`, or `no frame but 0x9 (ping)`. */
 function allowedText(only: readonly number[]): string {
   if (only.length === 0) return 'no frame';
-  return `no frame but ${only.map((opcode) => `0x${opcode.toString(16)} (${opcodeName(opcode)})`).join(' or ')}`;
+  return `no frame but ${opcodeList(only)}`;
 }
 
 /** The bytes not read yet, in words, for a failure message. */
@@ -131,7 +126,7 @@ export class RawClient extends RecordingConnection {
    * expected one; see {@link headerMismatch}.
    */
   async readFrameOrClose(options?: number | ReadFrameOptions): Promise<FrameRead | null> {
-    const { expect, ...bounds } = waitOptions(options) as ReadFrameOptions;
+    const { expect, ...bounds } = waitBounds(options) as ReadFrameOptions;
     const what = expect ? expect.expected : 'a frame';
     const parse = await this.waitFor(what, bounds, () => {
       const parse = parseFrame(this.unread);
@@ -172,7 +167,7 @@ export class RawClient extends RecordingConnection {
    * a valid server frame): the wait fails at the first that does not, without waiting for the close.
    */
   async expectClosed(options?: number | CloseWaitOptions): Promise<void> {
-    const { only, expected, ...bounds } = waitOptions(options) as CloseWaitOptions;
+    const { only, expected, ...bounds } = waitBounds(options) as CloseWaitOptions;
     const what = expected ?? 'the server to close the TCP connection';
     const closed = await this.waitFor(what, bounds, () => {
       if (only) this.checkFramesBeforeClose(only, what);
