@@ -307,6 +307,43 @@ describe('watch', () => {
   }, 40_000);
 });
 
+describe('watch: a saved module that the chapter imports', () => {
+  it('every save is seen, in a module the tests reach only through the chapter', async () => {
+    // The runner keeps its test processes between saves: a module imported by an imported module
+    // must still be read afresh on every run.
+    const dir = scratch();
+    const factor = (n: number): string => `/** The factor for triple. */\nexport const FACTOR = ${n};\n`;
+    fs.writeFileSync(path.join(dir, 'chapters/02-beta/factor.ts'), factor(2));
+    fs.writeFileSync(
+      path.join(dir, 'chapters/02-beta/beta.ts'),
+      `import { FACTOR } from './factor.ts';\n\n/** Twice n. */\nexport function double(n: number): number {\n  return n * 2;\n}\n\n/** Three times n. */\nexport function triple(n: number): number {\n  return n * FACTOR;\n}\n`,
+    );
+    const child = spawn(tsx, ['tools/runner/main.ts', 'watch', '2'], { cwd: dir, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const waitFor = async (text: string, count: number): Promise<void> => {
+      const deadline = Date.now() + 15_000;
+      while (stdout.split(text).length - 1 < count) {
+        if (Date.now() > deadline) throw new Error(`no ${count}× "${text}" in:\n${stdout}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    };
+    try {
+      await waitFor('keys: q quit · h next hint · r rerun', 1);
+      expect(stdout).toContain('1 of 3 tests failing');
+      expect(stdout).toContain('expected 4 to be 6');
+      fs.writeFileSync(path.join(dir, 'chapters/02-beta/factor.ts'), factor(5));
+      await waitFor('expected 10 to be 6', 1);
+      fs.writeFileSync(path.join(dir, 'chapters/02-beta/factor.ts'), factor(3));
+      await waitFor('Chapter 02 passes', 1);
+    } finally {
+      const closed = new Promise((resolve) => child.on('close', resolve));
+      child.kill('SIGINT');
+      await closed;
+    }
+  }, 60_000);
+});
+
 describe('watch: failures not yet shown', () => {
   it('a failure only named in one report is shown in full on the next, and "as before" only counts failures already shown', async () => {
     const dir = scratch();

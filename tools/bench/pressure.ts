@@ -53,3 +53,21 @@ export async function settleGarbage(): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, 0));
   collectGarbage();
 }
+
+/**
+ * The largest `queued()` seen while a flood flows: sampled every 5 ms until neither `queued()` nor
+ * `unsent()` has moved for `stillMs`, when the flood is either stuck (the server stopped reading) or
+ * wholly taken in (it did not), or until `giveUpMs` have passed.
+ */
+export async function peakUntilStill(queued: () => number, unsent: () => number, stillMs = 100, giveUpMs = 3000): Promise<number> {
+  let peak = 0;
+  let last = { at: performance.now(), queued: -1, unsent: -1 };
+  const giveUp = performance.now() + giveUpMs;
+  for (let now = performance.now(); now - last.at < stillMs && now < giveUp; now = performance.now()) {
+    const sample = { at: now, queued: queued(), unsent: unsent() };
+    peak = Math.max(peak, sample.queued);
+    if (sample.queued !== last.queued || sample.unsent !== last.unsent) last = sample;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  return peak;
+}

@@ -88,6 +88,9 @@ export class TestSession {
         root,
         config: path.join(root, 'vitest.config.ts'),
         watch: false,
+        // Test files share a process and what it loaded (tools/runner/warm-pool.ts keeps processes
+        // between runs); every run evaluates the project's own modules afresh (see runNow).
+        isolate: false,
         // Chapter tests mostly wait on sockets and timers, not the CPU: more workers than vitest's
         // default (one core left idle) make the status table come sooner.
         maxWorkers: Math.max(4, os.availableParallelism()),
@@ -157,6 +160,7 @@ export class TestSession {
       }
     };
     const all = [...byChapter.values()].flat();
+    this.reloadProjectModules();
     let unhandledErrors: readonly TestError[] = [];
     try {
       if (all.length > 0) {
@@ -172,6 +176,23 @@ export class TestSession {
       emit(chapter, own.map((spec) => finished.get(spec.moduleId)).filter((m): m is TestModule => m !== undefined));
     }
     return { chapters: results, unhandledErrors };
+  }
+
+  /**
+   * Makes every process of the next run evaluate the project's own modules again (the chapters, the
+   * server, the tests and their helpers) while the libraries they import stay loaded. A process kept
+   * from an earlier run would otherwise reuse a module the learner has saved since, or one that
+   * imports it. vitest takes the list as its watcher's "invalidates", which it sends with the run.
+   */
+  private reloadProjectModules(): void {
+    const invalidates = (this.vitest as unknown as { watcher: { invalidates: Set<string> } }).watcher.invalidates;
+    for (const project of this.vitest.projects) {
+      for (const environment of Object.values(project.vite.environments)) {
+        for (const file of environment.moduleGraph.fileToModulesMap.keys()) {
+          if (!file.includes('/node_modules/')) invalidates.add(file);
+        }
+      }
+    }
   }
 
   private relative(file: string): string {
