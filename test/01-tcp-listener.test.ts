@@ -6,7 +6,7 @@ import * as net from 'node:net';
 import { afterEach, describe, expect, test } from 'vitest';
 import type { ConnectionHandler, Listener } from '@impl/01-tcp-listener/listener.ts';
 import { listen } from '@impl/01-tcp-listener/listener.ts';
-import { RawClient, escaped } from '../tools/wire/index.ts';
+import { PROMPT_SILENCE_MS, RawClient, escaped } from '../tools/wire/index.ts';
 
 /** What a handler saw: every chunk it was fed, and how often (and why) it was told it closed. */
 interface Seen {
@@ -27,8 +27,11 @@ afterEach(async () => {
   if (open) await bounded(open.close(), 'listener.close() to resolve');
 });
 
-/** Rejects with a clear message if `promise` takes longer than `ms`. */
-async function bounded<T>(promise: Promise<T>, what: string, ms = 2000): Promise<T> {
+/**
+ * Rejects with a clear message if `promise` takes longer than `ms`. Everything this chapter waits for
+ * is prompt (no timers): a listener that has not done it within {@link PROMPT_SILENCE_MS} never will.
+ */
+async function bounded<T>(promise: Promise<T>, what: string, ms = PROMPT_SILENCE_MS): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
     return await Promise.race([
@@ -53,8 +56,8 @@ function watchUncaught(): { errors: NodeJS.ErrnoException[]; stop(): void } {
   return { errors, stop: () => void process.off('uncaughtException', record) };
 }
 
-/** Polls `check` until it holds; fails with `what` after `ms`. */
-async function eventually(check: () => boolean, what: string, ms = 2000): Promise<void> {
+/** Polls `check` until it holds; fails with `what` after `ms` (a prompt event: see {@link bounded}). */
+async function eventually(check: () => boolean, what: string, ms = PROMPT_SILENCE_MS): Promise<void> {
   const deadline = Date.now() + ms;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`waited ${ms} ms for ${what}`);
@@ -92,7 +95,7 @@ async function start(behave: (record: Seen, bytes: Uint8Array) => void = () => {
 }
 
 async function connect(): Promise<RawClient> {
-  const client = await RawClient.connect(listener!.port);
+  const client = await RawClient.connect(listener!.port, { silenceMs: PROMPT_SILENCE_MS });
   clients.push(client);
   return client;
 }

@@ -9,7 +9,7 @@ import type { HeadLimits, RequestHead } from '@impl/02-http-head/request-head.ts
 import { RequestHeadParser, defaultHeadLimits, headerList, headerValue } from '@impl/02-http-head/request-head.ts';
 import { HttpError, NotImplementedError } from '../core/errors.ts';
 import { closeTestServers, startTestServer } from './helpers/server.ts';
-import { RawClient, escaped, hex, upgradeRequest } from '../tools/wire/index.ts';
+import { PROMPT_SILENCE_MS, RawClient, escaped, hex, upgradeRequest } from '../tools/wire/index.ts';
 
 const latin1 = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, 'latin1'));
 const bytes = (...values: number[]): Uint8Array => Uint8Array.from(values);
@@ -578,7 +578,7 @@ describe('on the wire: a head the parser refuses is answered, then the TCP close
 
   test('400 for whitespace before a colon (RFC 9112 §5.1), with a body that says why', async () => {
     const server = await startTestServer({ protocols: ['chat'] });
-    const client = await RawClient.connect(server.port);
+    const client = await RawClient.connect(server.port, { silenceMs: PROMPT_SILENCE_MS });
     await client.write(upgradeRequest().replace('Upgrade:', 'Upgrade :'));
     const response = await client.readHttpResponse();
     if (response.status !== 400) client.fail('expected 400 for whitespace before a colon (RFC 9112 §5.1)');

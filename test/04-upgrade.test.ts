@@ -16,7 +16,7 @@ import {
 } from '@impl/04-upgrade/handshake.ts';
 import { HttpError } from '../core/errors.ts';
 import { closeTestServers, startTestServer } from './helpers/server.ts';
-import { RawClient, SAMPLE_ACCEPT, escaped, upgradeRequest } from '../tools/wire/index.ts';
+import { PROMPT_SILENCE_MS, RawClient, SAMPLE_ACCEPT, escaped, upgradeRequest } from '../tools/wire/index.ts';
 
 const SEED_KEY = 'x3JJHMbDL1EzLkh9GBhXDw==';
 const SEED_ACCEPT = 'HSmrc0sMlYUkAGmm5OPpG2HaGWk=';
@@ -301,7 +301,7 @@ describe('on the wire: the running server (protocols: chat)', () => {
   afterEach(closeTestServers);
 
   async function request(port: number, bytes: string | Uint8Array): Promise<{ client: RawClient; status: number; response: Awaited<ReturnType<RawClient['readHttpResponse']>> }> {
-    const client = await RawClient.connect(port);
+    const client = await RawClient.connect(port, { silenceMs: PROMPT_SILENCE_MS });
     await client.write(bytes);
     const response = await client.readHttpResponse();
     return { client, status: response.status, response };
@@ -342,7 +342,7 @@ describe('on the wire: the running server (protocols: chat)', () => {
 
   test('a handshake sent one byte at a time gets its 101', async () => {
     const server = await startTestServer({ protocols: ['chat'] });
-    const client = await RawClient.connect(server.port);
+    const client = await RawClient.connect(server.port, { silenceMs: PROMPT_SILENCE_MS });
     for (const byte of Buffer.from(upgradeRequest({ key: SEED_KEY }))) await client.write(Uint8Array.of(byte));
     const response = await client.readHttpResponse();
     if (response.status !== 101) client.fail('expected 101 for a request that arrived one byte per TCP write (RFC 6455 §4.2.2)');
@@ -402,7 +402,7 @@ describe('on the wire: the running server (protocols: chat)', () => {
 
   test('a 64 KiB header block gets 431 and the server keeps serving', async () => {
     const server = await startTestServer({ protocols: ['chat'] });
-    const client = await RawClient.connect(server.port);
+    const client = await RawClient.connect(server.port, { silenceMs: PROMPT_SILENCE_MS });
     await client.write('GET /chat HTTP/1.1\r\nHost: 127.0.0.1\r\n');
     const line = `X-Filler: ${'f'.repeat(1000)}\r\n`;
     for (let i = 0; i < 64; i++) {

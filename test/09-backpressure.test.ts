@@ -18,10 +18,12 @@ import type { ServerOptions, SocketConnection } from '../server/wiring/server.ts
 import { echoApp } from '../server/wiring/server.ts';
 import { closeTestServers, startTestServer } from './helpers/server.ts';
 import { peakUntilStill, settleGarbage, slowApplication } from '../tools/bench/pressure.ts';
-import { clientFrame, upgradeRequest } from '../tools/wire/index.ts';
+import { PROMPT_SILENCE_MS, clientFrame, upgradeRequest } from '../tools/wire/index.ts';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
+/** The bound on a wait for the effect of one of the server's timers (here the 200 ms close timeout). */
+const TIMER_WAIT_MS = 950;
 
 // ------------------------------------------------------------------------------------------------
 // The decisions, as plain functions
@@ -120,14 +122,14 @@ afterEach(async () => {
   await closeTestServers();
 });
 
-/** Connects, sends the opening handshake for `path`, waits for the 101 (within 2 s). */
+/** Connects, sends the opening handshake for `path`, waits for the 101 (within PROMPT_SILENCE_MS). */
 function connect(port: number, path: string, keep = false): Promise<Client> {
   return new Promise((resolve, reject) => {
     const socket = net.connect({ port, host: '127.0.0.1' });
     sockets.push(socket);
     const client: Client = { socket, received: 0, chunks: [], closed: false };
     let head: Buffer | null = Buffer.alloc(0);
-    const timer = setTimeout(() => reject(new Error(`no 101 response to the upgrade on ${path} within 2 s`)), 2000);
+    const timer = setTimeout(() => reject(new Error(`no 101 response to the upgrade on ${path} within ${PROMPT_SILENCE_MS} ms`)), PROMPT_SILENCE_MS);
     const onData = (chunk: Buffer): void => {
       if (head !== null) {
         head = Buffer.concat([head, chunk]);
@@ -157,11 +159,20 @@ function connect(port: number, path: string, keep = false): Promise<Client> {
 /**
  * Resolves once `condition()` is true; fails after `ms` with `what`. Polls every 5 ms. `what` is a
  * function so the message shows the counters as they are when the wait gives up, not when it began.
+ * With `progress` (a count of bytes or messages that grows while the flow goes on), it also fails
+ * once that count has not moved for {@link PROMPT_SILENCE_MS}: a flow that stopped will not resume.
  */
-async function waitFor(condition: () => boolean, ms: number, what: () => string): Promise<void> {
-  const deadline = performance.now() + ms;
+async function waitFor(condition: () => boolean, ms: number, what: () => string, progress?: () => number): Promise<void> {
+  const started = performance.now();
+  let moved = { at: started, count: progress?.() };
   while (!condition()) {
-    if (performance.now() > deadline) throw new Error(`waited ${ms} ms for ${what()}`);
+    const now = performance.now();
+    if (now - started > ms) throw new Error(`waited ${ms} ms for ${what()}`);
+    if (progress) {
+      const count = progress();
+      if (count !== moved.count) moved = { at: now, count };
+      else if (now - moved.at > PROMPT_SILENCE_MS) throw new Error(`nothing moved for ${PROMPT_SILENCE_MS} ms while waiting for ${what()}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
@@ -215,10 +226,10 @@ describe('on the wire: a client that sends faster than the application finishes 
     const other = await connect(server.port, '/echo', true);
     const started = performance.now();
     other.socket.write(clientFrame({ opcode: 0x1, payload: 'still there?' }));
-    await waitFor(() => other.received >= 14, 1000, () => `the echo of a 12-byte message on another connection (got ${other.received} bytes)`);
+    await waitFor(() => other.received >= 14, PROMPT_SILENCE_MS, () => `the echo of a 12-byte message on another connection (got ${other.received} bytes)`);
     const echoMs = performance.now() - started;
 
-    await waitFor(() => app.done() === total, 8000, () => `the application to finish all ${total} messages (finished ${app.done()})`);
+    await waitFor(() => app.done() === total, 8000, () => `the application to finish all ${total} messages (finished ${app.done()})`, app.done);
     const bound = maxPendingBytes + 2 * 64 * KiB + 64 * KiB;
     expect(
       app.peakPending(),
@@ -227,7 +238,7 @@ describe('on the wire: a client that sends faster than the application finishes 
         `most ~${bound / KiB} KiB (the mark, plus what one read of ≤ 64 KiB completes) are ever pending. ` +
         `Peak pending: ${Math.round(app.peakPending() / KiB)} KiB.`,
     ).toBeLessThanOrEqual(bound);
-    expect(echoMs, 'the echo on the other connection took too long').toBeLessThan(1000);
+    expect(echoMs, 'the echo on the other connection took too long').toBeLessThan(PROMPT_SILENCE_MS);
   });
 });
 
@@ -252,7 +263,7 @@ describe('on the wire: an echo client that does not read its echoes (write() fal
     // Now the client reads: every echo arrives (the pause was a pause, not a loss).
     client.socket.resume();
     const expected = count * (64 * KiB + 10); // 64 KiB payload + 10-byte unmasked header (64-bit length)
-    await waitFor(() => client.received >= expected, 8000, () => `all ${count} echoes (${expected} bytes), got ${client.received}`);
+    await waitFor(() => client.received >= expected, 8000, () => `all ${count} echoes (${expected} bytes), got ${client.received}`, () => client.received);
     expect(client.received).toBe(expected);
   });
 });
@@ -296,7 +307,7 @@ describe('on the wire: a broadcast to a client that does not read (RFC 6455 §7.
       }
     }
     const expectedFast = (total / message) * (message + 10);
-    await waitFor(() => fast.received >= expectedFast, 8000, () => `the fast client to receive all 32 MiB (got ${fast.received} bytes)`);
+    await waitFor(() => fast.received >= expectedFast, 8000, () => `the fast client to receive all 32 MiB (got ${fast.received} bytes)`, () => fast.received);
 
     expect(
       maxSlowBuffered,
@@ -319,7 +330,7 @@ describe('on the wire: a broadcast to a client that does not read (RFC 6455 §7.
     expect(closings.find((entry) => entry.path === '/fast'), 'the fast client must not be closed').toBeUndefined();
     expect(fast.received).toBe(expectedFast);
     // The slow client never answers the close frame: the close timeout (200 ms) drops it.
-    await waitFor(() => closed.includes('/slow'), 2000, () => `the slow client to be dropped after the close timeout (closed so far: ${closed.join(', ') || 'none'})`);
+    await waitFor(() => closed.includes('/slow'), TIMER_WAIT_MS, () => `the slow client to be dropped after the close timeout (closed so far: ${closed.join(', ') || 'none'})`);
   });
 
   it("policy 'skip': the slow client stays connected, its queue stays bounded, and what it gets is whole messages", async () => {
@@ -353,7 +364,7 @@ describe('on the wire: a broadcast to a client that does not read (RFC 6455 §7.
 
     slow.socket.resume();
     const expected = accepted * (message + 4); // 16 KiB payload + 4-byte header (16-bit length)
-    await waitFor(() => slow.received >= expected, 5000, () => `the ${accepted} accepted messages (${expected} bytes), got ${slow.received} bytes`);
+    await waitFor(() => slow.received >= expected, 5000, () => `the ${accepted} accepted messages (${expected} bytes), got ${slow.received} bytes`, () => slow.received);
     const bytes = Buffer.concat(slow.chunks);
     for (let at = 0, n = 0; at < bytes.length; n++) {
       const header = bytes.readUInt16BE(at);

@@ -225,6 +225,23 @@ describe('RawClient: a read fails as soon as the bytes contradict what it expect
     expect(performance.now() - started).toBeGreaterThanOrEqual(95);
   });
 
+  it("a client's own silenceMs bounds its HTTP reads; a wait's silenceMs: Infinity turns it off", async () => {
+    const server = net.createServer((socket) => socket.on('error', () => {}));
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    const prompt = await RawClient.connect(port, { timeoutMs: 3000, silenceMs: 100 });
+    clients.push(prompt);
+    const started = performance.now();
+    const error = await prompt.readHttpResponse().catch((e: Error) => e);
+    expect((error as Error).message).toMatch(/^nothing arrived for 100 ms while waiting for an HTTP response head/);
+    expect(performance.now() - started).toBeLessThan(2500);
+    const patient = await RawClient.connect(port, { timeoutMs: 3000, silenceMs: 100 });
+    clients.push(patient);
+    const late = await patient.readHttpResponse({ timeoutMs: 300, silenceMs: Infinity }).catch((e: Error) => e);
+    expect((late as Error).message).toMatch(/^waited 300 ms for an HTTP response head/);
+  });
+
   it('silenceMs: the clock restarts with every chunk, so an answer that keeps coming is not cut off', async () => {
     const frame = fromHex('82 0a 00 01 02 03 04 05 06 07 08 09');
     const server = net.createServer(async (socket) => {

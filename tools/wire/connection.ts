@@ -29,7 +29,11 @@ export const PROMPT_SILENCE_MS = 600;
 export interface WaitOptions {
   /** The bound on the whole wait, in ms (default: the client's timeout). */
   timeoutMs?: number;
-  /** Fail once nothing has been received for this long, in ms ({@link PROMPT_SILENCE_MS}); off by default. */
+  /**
+   * Fail once nothing has been received for this long, in ms ({@link PROMPT_SILENCE_MS}). Default: the
+   * client's own silence bound, which is off unless the client was opened with one; `Infinity` turns
+   * it off for this wait (one that waits on a server's timer).
+   */
   silenceMs?: number;
 }
 
@@ -87,6 +91,8 @@ export class RecordingConnection {
     private readonly socket: net.Socket,
     /** The default bound on every wait, in ms. */
     protected readonly timeoutMs: number,
+    /** The default silence bound on every wait, in ms (see {@link WaitOptions.silenceMs}); undefined: none. */
+    protected readonly silenceMs?: number,
   ) {
     socket.on('data', (chunk: Buffer) => {
       this.log.received.append(chunk);
@@ -198,7 +204,7 @@ export class RecordingConnection {
    * bytes present contradict what it waits for, so a wrong answer fails at once, not at the timeout).
    */
   protected waitFor<T>(what: string, bounds: number | WaitOptions, check: () => T | undefined): Promise<T | null> {
-    const { timeoutMs = this.timeoutMs, silenceMs } = waitBounds(bounds);
+    const { timeoutMs = this.timeoutMs, silenceMs = this.silenceMs } = waitBounds(bounds);
     return new Promise((resolve, reject) => {
       const started = performance.now();
       let chunksSeen = this.chunks;
@@ -209,7 +215,7 @@ export class RecordingConnection {
         reject(new WireError(summary, this.transcript()));
       };
       const startSilence = (): void => {
-        if (silenceMs === undefined) return;
+        if (silenceMs === undefined || silenceMs === Infinity) return;
         clearTimeout(silence);
         silence = setTimeout(() => {
           const waited = Math.round(performance.now() - started);

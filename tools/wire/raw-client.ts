@@ -38,6 +38,12 @@ export interface ConnectOptions {
    * at a bad frame and say itself what is wrong with it.
    */
   checkServerFrames?: boolean;
+  /**
+   * The default silence bound on every wait of this client, in ms: for a server that should answer
+   * whatever it is sent at once ({@link PROMPT_SILENCE_MS}), so that one that has gone quiet fails
+   * the wait then, not at the timeout. Off by default; a wait's own `silenceMs` overrides it.
+   */
+  silenceMs?: number;
 }
 
 /** How a frame read is bounded, and what it expects. */
@@ -65,24 +71,24 @@ function unreadText(unread: Uint8Array): string {
 }
 
 export class RawClient extends RecordingConnection {
-  private constructor(socket: Socket, timeoutMs: number, private readonly checkServerFrames: boolean) {
-    super(socket, timeoutMs);
+  private constructor(socket: Socket, timeoutMs: number, private readonly checkServerFrames: boolean, silenceMs?: number) {
+    super(socket, timeoutMs, silenceMs);
   }
 
   /** Connects to `port` on 127.0.0.1 (or `options.host`) within the timeout. */
   static async connect(port: number, options: ConnectOptions = {}): Promise<RawClient> {
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const socket = await connectSocket(port, options.host ?? '127.0.0.1', timeoutMs);
-    return new RawClient(socket, timeoutMs, options.checkServerFrames ?? false);
+    return new RawClient(socket, timeoutMs, options.checkServerFrames ?? false, options.silenceMs);
   }
 
   /**
    * Reads one HTTP response: the head up to CRLF CRLF, and a `Content-Length` body. Whatever follows
    * (frames) stays for the next read. Null when TCP closed before a head arrived.
    */
-  async readHttpResponseOrClose(timeoutMs = this.timeoutMs): Promise<HttpResponseRead | null> {
+  async readHttpResponseOrClose(bounds?: number | WaitOptions): Promise<HttpResponseRead | null> {
     let searched = this.cursor;
-    const end = await this.waitFor('an HTTP response head (ending with \\r\\n\\r\\n)', timeoutMs, () => {
+    const end = await this.waitFor('an HTTP response head (ending with \\r\\n\\r\\n)', waitBounds(bounds), () => {
       const received = this.log.received.bytes;
       const at = findHeadEnd(received, searched);
       // Remember how far the search got: the next try starts just before the end of these bytes.
@@ -95,7 +101,7 @@ export class RawClient extends RecordingConnection {
     const length = Number(parsed.headers.get('content-length')?.[0] ?? 0);
     const bodyEnd = end + length;
     const what = `a ${length}-byte response body (Content-Length)`;
-    const complete = await this.waitFor(what, timeoutMs, () => (this.log.received.length >= bodyEnd ? true : undefined));
+    const complete = await this.waitFor(what, waitBounds(bounds), () => (this.log.received.length >= bodyEnd ? true : undefined));
     if (complete === null) this.fail(`waited for ${what}, but the connection closed first`);
     const body = this.log.received.bytes.slice(end, bodyEnd);
     this.log.recordRead('http', this.cursor, bodyEnd - this.cursor);
@@ -104,16 +110,16 @@ export class RawClient extends RecordingConnection {
   }
 
   /** {@link readHttpResponseOrClose}, failing when TCP closes first. */
-  async readHttpResponse(timeoutMs = this.timeoutMs): Promise<HttpResponseRead> {
-    const response = await this.readHttpResponseOrClose(timeoutMs);
+  async readHttpResponse(bounds?: number | WaitOptions): Promise<HttpResponseRead> {
+    const response = await this.readHttpResponseOrClose(bounds);
     if (response === null) this.fail('waited for an HTTP response head (ending with \\r\\n\\r\\n), but the connection closed first');
     return response;
   }
 
   /** Reads exactly `n` raw bytes. */
-  async readBytes(n: number, timeoutMs = this.timeoutMs): Promise<Uint8Array> {
+  async readBytes(n: number, bounds?: number | WaitOptions): Promise<Uint8Array> {
     const what = `${n} bytes`;
-    const complete = await this.waitFor(what, timeoutMs, () => (this.unread.length >= n ? true : undefined));
+    const complete = await this.waitFor(what, waitBounds(bounds), () => (this.unread.length >= n ? true : undefined));
     if (complete === null) this.fail(`waited for ${what}, but the connection closed first`);
     const bytes = this.unread.slice(0, n);
     this.cursor += n;
