@@ -432,8 +432,8 @@ describe('on the wire: the running server (protocols: chat)', () => {
         const socket = new WebSocket(`ws://127.0.0.1:${server.port}/chat`, protocols);
         const timer = setTimeout(() => {
           socket.terminate();
-          reject(new Error('waited 2000 ms for the ws client\'s open event'));
-        }, 2000);
+          reject(new Error(`waited ${PROMPT_SILENCE_MS} ms for the ws client's open event`));
+        }, PROMPT_SILENCE_MS);
         socket.on('open', () => {
           clearTimeout(timer);
           const protocol = socket.protocol;

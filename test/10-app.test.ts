@@ -11,7 +11,7 @@ import type { WebSocketServer, WebSocketServerOptions } from '../server/app/webs
 import { createWebSocketServer } from '../server/app/websocket-server.ts';
 import type { WebSocket } from '../server/app/websocket.ts';
 import type { RawClient } from '../tools/wire/index.ts';
-import { RawClient as Raw, clientFrame, openWebSocket } from '../tools/wire/index.ts';
+import { PROMPT_SILENCE_MS, RawClient as Raw, clientFrame, openWebSocket } from '../tools/wire/index.ts';
 
 const CONNECTING = 0;
 const OPEN = 1;
@@ -306,7 +306,8 @@ async function startServer(options: WebSocketServerOptions = {}): Promise<WebSoc
 /** Opens a raw WebSocket client and waits for the server's `connection` event for it. */
 async function connect(server: WebSocketServer, path = '/', protocols?: string[]): Promise<[RawClient, WebSocket]> {
   const accepted = new Promise<WebSocket>((resolve) => server.once('connection', resolve));
-  const client = await openWebSocket(server.port, { path, ...(protocols ? { protocols } : {}) });
+  // The app API answers at once: a read that meets silence fails then, not at the 2 s timeout.
+  const client = await openWebSocket(server.port, { path, ...(protocols ? { protocols } : {}) }, { silenceMs: PROMPT_SILENCE_MS });
   clients.push(client);
   return [client, await accepted];
 }
@@ -438,7 +439,7 @@ describe('WebSocketServer: plain HTTP, broadcast', () => {
     const server = await startServer({
       handleRequest: (request) => ({ status: 200, headers: { 'Content-Type': 'text/plain' }, body: `hello ${request.path}` }),
     });
-    const client = await Raw.connect(server.port);
+    const client = await Raw.connect(server.port, { silenceMs: PROMPT_SILENCE_MS });
     clients.push(client);
     await client.write('GET /page HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
     const response = await client.readHttpResponse();
@@ -446,7 +447,7 @@ describe('WebSocketServer: plain HTTP, broadcast', () => {
     expect(utf8(response.body)).toBe('hello /page');
 
     const plain = await startServer();
-    const other = await Raw.connect(plain.port);
+    const other = await Raw.connect(plain.port, { silenceMs: PROMPT_SILENCE_MS });
     clients.push(other);
     await other.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
     const refused = await other.readHttpResponse();
