@@ -66,6 +66,7 @@ export class TestSession {
   private constructor(
     readonly root: string,
     private readonly vitest: Vitest,
+    private readonly warmPool?: typeof import('./warm-pool.ts'),
   ) {}
 
   /**
@@ -79,7 +80,7 @@ export class TestSession {
     // Loaded here, not at the top: vitest's Node API takes seconds to load on a busy machine, and the
     // status table from kept results needs none of it.
     const { createVitest } = await import('vitest/node');
-    const { warmForksPool } = await import('./warm-pool.ts');
+    const warmPool = await import('./warm-pool.ts');
     const discard = new Writable({ write: (_chunk, _encoding, done) => done() });
     let session: TestSession | undefined;
     const vitest = await createVitest(
@@ -89,7 +90,7 @@ export class TestSession {
         config: path.join(root, 'vitest.config.ts'),
         watch: false,
         // Test files share a process and what it loaded (tools/runner/warm-pool.ts keeps processes
-        // between runs); every run evaluates the project's own modules afresh (see runNow).
+        // between runs, and has them evaluate afresh what a save changed).
         isolate: false,
         // Chapter tests mostly wait on sockets and timers, not the CPU: more workers than vitest's
         // default (one core left idle) make the status table come sooner.
@@ -102,10 +103,11 @@ export class TestSession {
         ],
       },
       // A pool object is only taken from the Vite config, not from the inline options.
-      { test: { pool: warmForksPool(SPARE_WORKERS) } },
+      { test: { pool: warmPool.warmForksPool(SPARE_WORKERS) } },
       { stdout: discard, stderr: discard },
     );
-    session = new TestSession(root, vitest);
+    session = new TestSession(root, vitest, warmPool);
+    warmPool.useImporters((files) => session!.withImporters(files));
     return session;
   }
 
@@ -118,7 +120,9 @@ export class TestSession {
 
   /** Makes the next run read a changed file from disk. */
   invalidate(file: string): void {
-    this.vitest.invalidateFile(path.resolve(file));
+    const resolved = path.resolve(file);
+    this.vitest.invalidateFile(resolved);
+    this.warmPool?.noteSaved(resolved);
   }
 
   /**
@@ -160,7 +164,6 @@ export class TestSession {
       }
     };
     const all = [...byChapter.values()].flat();
-    this.reloadProjectModules();
     let unhandledErrors: readonly TestError[] = [];
     try {
       if (all.length > 0) {
@@ -179,20 +182,28 @@ export class TestSession {
   }
 
   /**
-   * Makes every process of the next run evaluate the project's own modules again (the chapters, the
-   * server, the tests and their helpers) while the libraries they import stay loaded. A process kept
-   * from an earlier run would otherwise reuse a module the learner has saved since, or one that
-   * imports it. vitest takes the list as its watcher's "invalidates", which it sends with the run.
+   * The given files and every module that imports one of them, directly or not, in the module
+   * graph of the tests run so far: what a kept test process must evaluate afresh after those saves.
    */
-  private reloadProjectModules(): void {
-    const invalidates = (this.vitest as unknown as { watcher: { invalidates: Set<string> } }).watcher.invalidates;
+  private withImporters(files: readonly string[]): string[] {
+    const found = new Set<string>(files);
     for (const project of this.vitest.projects) {
       for (const environment of Object.values(project.vite.environments)) {
-        for (const file of environment.moduleGraph.fileToModulesMap.keys()) {
-          if (!file.includes('/node_modules/')) invalidates.add(file);
+        const queue = files.flatMap((file) => [...(environment.moduleGraph.getModulesByFile(file) ?? [])]);
+        const visited = new Set(queue);
+        while (queue.length > 0) {
+          const module = queue.pop()!;
+          if (module.file) found.add(module.file);
+          for (const importer of module.importers) {
+            if (!visited.has(importer)) {
+              visited.add(importer);
+              queue.push(importer);
+            }
+          }
         }
       }
     }
+    return [...found];
   }
 
   private relative(file: string): string {
@@ -229,7 +240,7 @@ export class TestSession {
   }
 
   async close(): Promise<void> {
-    (await import('./warm-pool.ts')).stopSpares();
+    this.warmPool?.stopSpares();
     await this.vitest.close();
   }
 }

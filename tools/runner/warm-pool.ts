@@ -10,12 +10,13 @@
  * - **Spares.** A process is forked ahead of need, so a run that needs one more gets one already
  *   booted, and a replacement boots while the tests run.
  * - **Kept processes.** When a run ends, its processes are not stopped but kept, with what they
- *   loaded, for the next run. The runner runs with `isolate: false` and, before every run, names
- *   every project module as changed (tests.ts), so a kept process evaluates the workbook's own code
- *   afresh on each run (the learner's save, and every module that imports it) while the libraries
- *   stay loaded. A kept process serves at most {@link MAX_RUNS_PER_PROCESS} runs and is then
- *   replaced, so what a broken chapter leaves running (a server never closed, a timer never
- *   cleared) cannot pile up for a whole session.
+ *   loaded, for the next run (the runner runs with `isolate: false`). Each knows which saves it has
+ *   seen: before it runs again it is told to evaluate afresh every file saved since
+ *   ({@link noteSaved}) and every module that imports one, directly or not, as the module graph
+ *   knows them; the rest (the libraries, the server code the save did not touch) stays loaded. A
+ *   kept process serves at most {@link MAX_RUNS_PER_PROCESS} runs and is then replaced, so what a
+ *   broken chapter leaves running (a server never closed, a timer never cleared) cannot pile up
+ *   for a whole session.
  *
  * A kept process is given the worker protocol's `start` and `stop` only once: the first `start`
  * sets it up, and the `stop` of each run is answered here instead of tearing it down.
@@ -40,6 +41,8 @@ interface ForkShape {
 interface WorkerMessage {
   readonly __vitest_worker_request__?: boolean;
   readonly type?: string;
+  /** A `run` or `collect` request's context: the files to (re)load first are its `invalidates`. */
+  readonly context?: { readonly invalidates?: readonly string[] };
 }
 
 /** A process this pool hands out, with the runs it has served. */
@@ -48,6 +51,23 @@ interface Kept {
   runs: number;
   /** Whether vitest's `start` has reached it: it is set up, and later `start`s are answered here. */
   setUp: boolean;
+  /** How many saves it had seen when it last ran; undefined before its first run (it has loaded nothing). */
+  savesSeen?: number;
+}
+
+/** Every file saved during the session, in order. */
+const saves: string[] = [];
+/** The given files and every module that imports one of them, directly or not. */
+let withImporters: (files: readonly string[]) => string[] = (files) => [...files];
+
+/** Records a saved file: every kept process evaluates it, and what imports it, afresh on its next run. */
+export function noteSaved(file: string): void {
+  saves.push(file);
+}
+
+/** How to find the modules that import a file (the test session's module graph). */
+export function useImporters(expand: (files: readonly string[]) => string[]): void {
+  withImporters = expand;
 }
 
 /** Booted processes that have not been given work yet, per recipe (entry point, environment, node options). */
@@ -106,8 +126,9 @@ function take(recipe: string): Kept | undefined {
   return undefined;
 }
 
-/** What vitest's pool runner listens to the process with. */
+/** What vitest's pool runner listens to the process with, and sends it. */
 type Listener = Parameters<ForksPoolWorker['on']>[1];
+type Request = Parameters<ForksPoolWorker['send']>[0];
 
 interface OutputPipes {
   readonly stdout: NodeJS.WritableStream & { setMaxListeners(n: number): unknown; getMaxListeners(): number };
@@ -133,9 +154,14 @@ class WarmForksPoolWorker extends ForksPoolWorker {
     super.off(event, callback);
   }
 
-  override send(message: WorkerMessage): void {
+  override send(request: Request): void {
     const entry = this.entry;
-    if (entry && message?.__vitest_worker_request__) {
+    let message = request as unknown as WorkerMessage;
+    if (entry && message?.__vitest_worker_request__ && (message.type === 'run' || message.type === 'collect')) {
+      const stale = entry.savesSeen === undefined ? [] : withImporters([...new Set(saves.slice(entry.savesSeen))]);
+      entry.savesSeen = saves.length;
+      if (stale.length > 0) message = { ...message, context: { ...message.context, invalidates: [...(message.context?.invalidates ?? []), ...stale] } };
+    } else if (entry && message?.__vitest_worker_request__) {
       // The first `start` sets the process up; later ones, and every `stop`, are answered here as
       // the process would answer them, so it stays set up with what it has loaded.
       if (message.type === 'start' && !entry.setUp) {
@@ -147,7 +173,7 @@ class WarmForksPoolWorker extends ForksPoolWorker {
         return;
       }
     }
-    super.send(message as never);
+    super.send(message as unknown as Request);
   }
 
   override async start(): Promise<void> {
