@@ -18,9 +18,9 @@
  *   broken chapter leaves running (a server never closed, a timer never cleared) cannot pile up
  *   for a whole session.
  *
- * A kept process is given the worker protocol's `start` and `stop` only once: the first `start`
- * sets it up, and the `stop` of each run is answered here instead of tearing it down.
- * `npm test` does not use this pool: it runs every file in a fresh process.
+ * A kept process is sent vitest's `start` once and never its `stop`: later `start`s and every
+ * `stop` are answered here as the process would answer them, so it is never torn down between
+ * runs. `npm test` does not use this pool: it runs every test file in a fresh process.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { ForksPoolWorker, type PoolOptions } from 'vitest/node';
@@ -217,6 +217,7 @@ class WarmForksPoolWorker extends ForksPoolWorker {
 export function warmForksPool(spareCount = 1): { name: string; createPoolWorker: (options: PoolOptions) => WarmForksPoolWorker } {
   wanted = spareCount;
   closed = false;
+  saves.length = 0;
   return { name: WARM_POOL_NAME, createPoolWorker: (options) => new WarmForksPoolWorker(options) };
 }
 
