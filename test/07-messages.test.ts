@@ -2,12 +2,14 @@
  * Chapter 07: messages. Fragmentation (RFC 6455 §5.4) and UTF-8 validation that fails fast (§8.1),
  * first at the layer's functions, then on the wire against the echo server.
  */
+import vm from 'node:vm';
+import v8 from 'node:v8';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Frame } from '../core/frame.ts';
 import { Opcode } from '../core/frame.ts';
 import type { Message } from '@impl/07-messages/assembler.ts';
-import { DEFAULT_MAX_MESSAGE_LENGTH, MessageAssembler } from '@impl/07-messages/assembler.ts';
+import { DEFAULT_MAX_FRAGMENTS, DEFAULT_MAX_MESSAGE_LENGTH, MessageAssembler } from '@impl/07-messages/assembler.ts';
 import { Utf8Validator, isValidUtf8 } from '@impl/07-messages/utf8.ts';
 import { ProtocolError } from '../core/errors.ts';
 import { closeTestServers, startTestServer } from './helpers/server.ts';
@@ -318,7 +320,7 @@ describe('RFC 6455 §5.4: reassembling fragments (MessageAssembler)', () => {
   });
 
   it('joins many small fragments in linear time (50 000 fragments of 64 bytes)', () => {
-    const assembler = new MessageAssembler();
+    const assembler = new MessageAssembler({ maxFragments: 50_000 });
     const piece = utf8('0123456789abcdef'.repeat(4));
     const count = 50_000;
     const budget = 1500;
@@ -465,6 +467,105 @@ describe('RFC 6455 §10.4: the message size limit (1009)', () => {
     expect(results[1]?.data.length, 'a 10-byte message with a 10-byte limit').toBe(10);
     expect(results[3], 'the next message starts counting from zero').toEqual({ type: 'text', data: 'abcdefghij' });
     expect(results[4]?.data.length).toBe(10);
+  });
+});
+
+describe('RFC 6455 §5.4, §8.1: a frame whose payload arrives in pieces (startFrame, pushPayload, endFrame)', () => {
+  it('gives the message push would give: one frame in pieces, and fragments in pieces', () => {
+    const assembler = new MessageAssembler();
+    assembler.startFrame(Opcode.Text, true, 6);
+    for (const piece of [bytes(0x61, 0xf0), bytes(0x9f, 0x98), bytes(0x80, 0x62)]) assembler.pushPayload(piece);
+    expect(assembler.endFrame(), 'text frame a 😀 b in three pieces, the emoji split twice').toEqual({ type: 'text', data: 'a\u{1F600}b' });
+    assembler.startFrame(Opcode.Binary, false, 2);
+    assembler.pushPayload(bytes(1));
+    assembler.pushPayload(bytes(2));
+    expect(assembler.endFrame(), 'first fragment done, FIN clear').toBeNull();
+    expect(assembler.push(frame(Opcode.Continuation, bytes(3))), 'the final fragment, pushed whole').toEqual({ type: 'binary', data: bytes(1, 2, 3) });
+  });
+
+  it('fails fast inside a frame: invalid UTF-8 in the first piece throws 1007 at once', () => {
+    const assembler = new MessageAssembler();
+    assembler.startFrame(Opcode.Text, true, 1 << 20);
+    let thrown: unknown = null;
+    try {
+      assembler.pushPayload(Uint8Array.from([...KOSME, 0xed, 0xa0, 0x80]));
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown, 'the first piece of a 1 MiB text frame holds ed a0 80 (U+D800): refused now, not when the frame ends (RFC 6455 §8.1)').toBeInstanceOf(ProtocolError);
+    expect((thrown as ProtocolError).code).toBe(1007);
+  });
+
+  it('refuses from the header alone: 1009 past the limit, 1002 for a continuation with nothing to continue', () => {
+    expect(() => new MessageAssembler({ maxMessageLength: 10 }).startFrame(Opcode.Binary, true, 11), 'an 11-byte frame, limit 10').toThrow(ProtocolError);
+    expect(() => new MessageAssembler().startFrame(Opcode.Continuation, true, 1), 'a continuation first').toThrow(ProtocolError);
+  });
+});
+
+describe('RFC 6455 §7.4.1: the fragment limit (1008)', () => {
+  it('defaults to 16 384 fragments', () => {
+    expect(DEFAULT_MAX_FRAGMENTS).toBe(16_384);
+  });
+
+  it('maxFragments 4: a message in 4 frames passes, the 5th frame of one is refused before the message ends', () => {
+    const four = [
+      frame(Opcode.Text, 'a', false),
+      frame(Opcode.Continuation, 'b', false),
+      frame(Opcode.Continuation, 'c', false),
+      frame(Opcode.Continuation, 'd'),
+    ];
+    expect(pushAll(new MessageAssembler({ maxFragments: 4 }), four)[3], 'a message in exactly 4 frames').toEqual({
+      type: 'text',
+      data: 'abcd',
+    });
+    expectRefused(
+      [...four.slice(0, 3), frame(Opcode.Continuation, '', false), frame(Opcode.Continuation, '', false)],
+      4,
+      1008,
+      'limit 4 fragments: the 5th frame breaks the policy, however few bytes the message holds (1009 would say "too big")',
+      { maxFragments: 4 },
+    );
+  });
+
+  it('counts each message on its own', () => {
+    const assembler = new MessageAssembler({ maxFragments: 2 });
+    const results = pushAll(assembler, [
+      frame(Opcode.Binary, bytes(1), false),
+      frame(Opcode.Continuation, bytes(2)),
+      frame(Opcode.Text, 'x', false),
+      frame(Opcode.Continuation, 'y'),
+    ]);
+    expect(results[3], 'the second message starts counting from one again').toEqual({ type: 'text', data: 'xy' });
+  });
+
+  it('keeps 200 000 one-byte fragments in memory close to the payload, not one object per fragment', () => {
+    // A collection forced before each reading, so that only what the assembler holds is counted.
+    v8.setFlagsFromString('--expose-gc');
+    const collect = vm.runInNewContext('gc') as () => void;
+    const count = 200_000;
+    collect();
+    const before = process.memoryUsage();
+    // Each payload is a one-byte view into a socket-sized chunk, as the decoder hands them over.
+    const chunks = Array.from({ length: 64 }, () => new Uint8Array(64 * 1024).fill(0x61));
+    const frames = Array.from({ length: count }, (_, i) =>
+      frame(i === 0 ? Opcode.Binary : Opcode.Continuation, chunks[i % chunks.length]!.subarray(i % 1024, (i % 1024) + 1), false),
+    );
+    const assembler = new MessageAssembler({ maxFragments: count + 1 });
+    for (const f of frames) assembler.push(f);
+    frames.length = 0;
+    chunks.length = 0;
+    collect();
+    const after = process.memoryUsage();
+    const held = after.heapUsed - before.heapUsed + (after.arrayBuffers - before.arrayBuffers);
+    // Once the frames and their chunks are dropped, what is left is what the assembler keeps.
+    const budget = 2 * count + 4 * 64 * 1024;
+    expect(
+      held <= budget ? 'within budget' : `${held} bytes held (${(held / count).toFixed(0)} per fragment)`,
+      `a binary message of ${count} one-byte fragments (maxFragments raised): the assembler should hold at most ` +
+        `about twice the payload (${budget} bytes with slack), e.g. in a buffer that doubles when full; keeping each ` +
+        'fragment (a view object, and the socket chunk it points into) costs far more',
+    ).toBe('within budget');
+    expect(assembler.bufferedLength).toBe(count);
   });
 });
 
@@ -641,6 +742,64 @@ describe('on the wire: invalid UTF-8 closes with 1007, failing fast (RFC 6455 §
       client,
       1007,
       'ce opens a two-byte sequence, and the empty final fragment ends the message before its second byte: the check at the end of the message must catch it even when the last fragment brings no bytes (RFC 6455 §8.1)',
+    );
+  });
+});
+
+describe('on the wire: a large frame is read as it arrives (RFC 6455 §5.4, §8.1)', () => {
+  /** A masked 1 MiB text frame of `a`s with `inject` at byte 100, and the length of its header. */
+  function largeTextFrame(inject: Uint8Array): { frame: Uint8Array; headerLength: number } {
+    const payload = new Uint8Array(1 << 20).fill(0x61);
+    payload.set(inject, 100);
+    return { frame: clientFrame({ opcode: TEXT, payload }), headerLength: 2 + 8 + 4 };
+  }
+
+  it('a 1 MiB text frame with invalid UTF-8 in its first 4 KiB: 1007 comes while the rest is never sent', async () => {
+    const client = await echoClient();
+    const { frame, headerLength } = largeTextFrame(Uint8Array.from([...KOSME, 0xed, 0xa0, 0x80]));
+    await client.write(frame.subarray(0, headerLength + 4096));
+    await expectClose(
+      client,
+      1007,
+      'only the header of a 1 MiB text frame and its first 4096 payload bytes were sent, and they hold ed a0 80 (U+D800): a server that checks a frame as its bytes arrive fails it now; one that waits for the whole frame waits for bytes that never come (RFC 6455 §8.1)',
+    );
+  });
+
+  it('a valid 1 MiB text frame sent in uneven pieces, a code point split between two, is echoed whole', async () => {
+    const client = await echoClient();
+    const { frame, headerLength } = largeTextFrame(GRINNING);
+    const cuts = [headerLength + 102, headerLength + 5000, headerLength + 300_000, frame.length];
+    let at = 0;
+    for (const cut of cuts) {
+      await client.write(frame.subarray(at, cut));
+      at = cut;
+    }
+    const reply = await client.readFrame({
+      timeoutMs: 5000,
+      expect: { expected: 'the echo of the 1 MiB text message, in one frame', opcodes: [TEXT], payloadLength: 1 << 20, fin: true },
+    });
+    const expected = new Uint8Array(1 << 20).fill(0x61);
+    expected.set(GRINNING, 100);
+    if (hex(reply.payload.subarray(96, 108)) !== hex(expected.subarray(96, 108)) || reply.payload.some((byte, i) => byte !== expected[i])) {
+      client.fail('the echo differs from the message sent: a frame unmasked in pieces must continue the key where the last piece stopped (RFC 6455 §5.3)');
+    }
+    client.destroy();
+  });
+});
+
+describe('on the wire: the fragment limit closes with 1008 (RFC 6455 §7.4.1)', () => {
+  it('maxFragments 4: a message in 4 frames is echoed, one in 5 gets 1008 before its final frame', async () => {
+    const client = await echoClient({ maxFragments: 4 });
+    const parts = ['a', 'b', 'c', 'd'];
+    for (const [i, part] of parts.entries()) {
+      await client.write(clientFrame({ opcode: i === 0 ? TEXT : CONTINUATION, payload: part, fin: i === parts.length - 1 }));
+    }
+    await expectMessage(client, TEXT, utf8('abcd'), 'the server was started with maxFragments 4: a message in 4 frames is within it');
+    for (let i = 0; i < 5; i++) await client.write(clientFrame({ opcode: i === 0 ? BINARY : CONTINUATION, payload: 'z', fin: false }));
+    await expectClose(
+      client,
+      1008,
+      'the server was started with maxFragments 4, and the 5th frame of a message arrived: refused as a policy violation, without waiting for the end of the message',
     );
   });
 });

@@ -385,6 +385,29 @@ describe.concurrent('on the wire: the heartbeat', () => {
     }
   });
 
+  it('two clients of one server: each is pinged after its own silence, not the other\'s', async () => {
+    // The server's connections share one timer (server/wiring/timeouts.ts): each must still be
+    // asked at its own deadline, and asked again after a check that found nothing due.
+    const server = await startTestServer({ ...QUIET, pingInterval: 150 });
+    const started = performance.now();
+    const silent = await openWebSocket(server.port);
+    const talker = await openWebSocket(server.port);
+    const silentPinged = expectPing(silent, TIMER_WAIT_MS, 'this client has said nothing since its handshake, pingInterval is 150 ms').then(() => performance.now() - started);
+    for (let i = 0; i < 8; i++) {
+      await talker.write(clientFrame({ opcode: TEXT, payload: `m${i}` }));
+      const frame = await talker.readFrame(TIMER_WAIT_MS);
+      if (frame.opcode !== TEXT) {
+        talker.fail(`got ${describeFrame(frame)} while this client sent a message every 40 ms: a ping is for a connection silent for pingInterval (150 ms)`);
+      }
+      await sleep(40);
+    }
+    const elapsed = await silentPinged;
+    if (elapsed < 150 - TIMER_SLACK_MS) silent.fail(`the silent client was pinged ${elapsed.toFixed(0)} ms after it connected, before pingInterval (150 ms)`);
+    await expectPing(talker, TIMER_WAIT_MS, 'this client stopped talking: after pingInterval (150 ms) of silence it is pinged too');
+    silent.destroy();
+    talker.destroy();
+  });
+
   it('a client sending messages is not pinged while it keeps talking', async () => {
     const client = await openClient({ pingInterval: 400, pongTimeout: 400 });
     for (let i = 0; i < 12; i++) {

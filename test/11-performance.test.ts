@@ -10,6 +10,7 @@ import { describe, expect, test } from 'vitest';
 import { applyMaskWords } from '@impl/11-performance/mask-words.ts';
 import { ChunkList, appendByConcat } from '@impl/11-performance/chunk-list.ts';
 import { asciiPrefixLength, decodeUtf8, isValidUtf8Fast } from '@impl/11-performance/utf8-fast.ts';
+import { Utf8StreamValidator, streamUtf8Checks, unfinishedTailStart } from '@impl/11-performance/utf8-stream.ts';
 import { hex } from '../tools/wire/index.ts';
 
 /** RFC 6455 §5.3, byte by byte: the oracle for masking. */
@@ -252,5 +253,113 @@ describe('RFC 3629 / RFC 6455 §8.1: the UTF-8 fast paths agree with a strict va
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+/** Bytes that hit both ends of every range a continuation byte may be limited to (Table 3-7). */
+const RANGE_ENDS = [0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf];
+
+/**
+ * The oracle for fail-fast: whether `prefix` can still begin valid UTF-8, i.e. whether some 0–3
+ * more bytes make it valid as a whole (`buffer.isUtf8`). Trying the ends of each continuation range
+ * is enough, because validity only depends on which range each byte falls in.
+ */
+function canBeginValidUtf8(prefix: Uint8Array): boolean {
+  if (isUtf8(prefix)) return true;
+  const tries = (more: number[]): boolean =>
+    isUtf8(Uint8Array.from([...prefix, ...more])) || (more.length < 3 && RANGE_ENDS.some((byte) => tries([...more, byte])));
+  return RANGE_ENDS.some((byte) => tries([byte]));
+}
+
+/**
+ * Feeds `pieces` to a Utf8StreamValidator; for each push, the answer must be the oracle's for the
+ * bytes so far, and `end()` must say whether the whole is valid.
+ */
+function expectStreamAgrees(pieces: readonly Uint8Array[], what: string): void {
+  const validator = new Utf8StreamValidator();
+  const sofar: number[] = [];
+  const cuts = pieces.map((piece) => hex(piece, 40) || '(empty)').join(' | ');
+  for (const [i, piece] of pieces.entries()) {
+    sofar.push(...piece);
+    const expected = canBeginValidUtf8(Uint8Array.from(sofar));
+    const got = validator.push(piece);
+    if (got !== expected) {
+      expect(
+        got,
+        `${what}: push #${i + 1} of ${cuts}: the bytes so far ${expected ? 'can still begin valid UTF-8' : 'can no longer be valid UTF-8, so push must return false now (fail fast, RFC 6455 §8.1)'}`,
+      ).toBe(expected);
+    }
+  }
+  const valid = isUtf8(Uint8Array.from(sofar));
+  expect(validator.end(), `${what}: end() after ${cuts}`).toBe(valid);
+}
+
+describe('RFC 3629 / RFC 6455 §8.1: Utf8StreamValidator (native runs, state machine at the seams)', () => {
+  test('unfinishedTailStart: where a code point cut by the end of the bytes starts', () => {
+    const cases: [number[], number][] = [
+      [[], 0],
+      [[0x61, 0x62], 2],
+      [[0x61, 0xc3], 1],
+      [[0x61, 0xc3, 0xa9], 3],
+      [[0x61, 0xe2, 0x82], 1],
+      [[0xf0, 0x9f, 0x98], 0],
+      [[0xf0, 0x9f, 0x98, 0x80], 4],
+      [[0x61, 0x80, 0x80, 0x80], 4],
+      [[0xff], 1],
+    ];
+    for (const [input, start] of cases) {
+      expect(unfinishedTailStart(Uint8Array.from(input)), `unfinishedTailStart(${hex(Uint8Array.from(input)) || 'empty'})`).toBe(start);
+    }
+  });
+
+  test('each edge case after 0–20 ASCII bytes: whole, cut in two at every byte, and byte by byte', () => {
+    for (const [name, sequence] of EDGES) {
+      for (let prefix = 0; prefix <= 20; prefix += 1) {
+        const bytes = textCase(prefix, sequence, 3, 0);
+        const what = `${name} after ${prefix} ASCII bytes`;
+        expectStreamAgrees([bytes], what);
+        for (let cut = 0; cut <= bytes.length; cut++) expectStreamAgrees([bytes.subarray(0, cut), bytes.subarray(cut)], what);
+        if (prefix < 3) expectStreamAgrees(Array.from(bytes, (byte) => Uint8Array.of(byte)), what);
+      }
+    }
+  });
+
+  test('fails fast: "κόσμε" then f4 90 at the end of a piece is refused by that push', () => {
+    const validator = new Utf8StreamValidator();
+    const piece = Uint8Array.of(0xce, 0xba, 0xe1, 0xbd, 0xb9, 0xcf, 0x83, 0xce, 0xbc, 0xce, 0xb5, 0xf4, 0x90);
+    expect(validator.push(piece), `push(${hex(piece)}): f4 90 can only start a code point above U+10FFFF`).toBe(false);
+    expect(validator.push(Uint8Array.of(0x61)), 'and stays refused').toBe(false);
+  });
+
+  test('random bytes and random text, cut into random pieces (property)', () => {
+    const encoder = new TextEncoder();
+    const input = fc.oneof(
+      fc.uint8Array({ maxLength: 48 }),
+      fc.string({ unit: 'grapheme', maxLength: 30 }).map((s) => encoder.encode(s)),
+      fc
+        .tuple(fc.string({ unit: 'grapheme', maxLength: 30 }), fc.nat(), fc.integer({ min: 0x80, max: 0xff }))
+        .map(([s, at, byte]) => {
+          const bytes = encoder.encode(s);
+          if (bytes.length > 0) bytes[at % bytes.length] = byte;
+          return bytes;
+        }),
+    );
+    fc.assert(
+      fc.property(input, fc.array(fc.nat(), { maxLength: 6 }), (bytes, cutSeeds) => {
+        const cuts = [...new Set(cutSeeds.map((seed) => seed % (bytes.length + 1)))].sort((a, b) => a - b);
+        const pieces = [0, ...cuts, bytes.length].slice(1).map((end, i, ends) => bytes.subarray(i === 0 ? 0 : ends[i - 1]!, end));
+        expectStreamAgrees([bytes.subarray(0, 0), ...pieces], `random input ${hex(bytes, 80)}`);
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  test('streamUtf8Checks: a whole message checked natively, fragments with a stream validator', () => {
+    for (const [name, sequence] of EDGES) {
+      const bytes = textCase(2, sequence, 2, 1);
+      expect(streamUtf8Checks.isValid(bytes), `isValid(${name}: ${hex(bytes)})`).toBe(isUtf8(bytes));
+      const validator = streamUtf8Checks.createValidator();
+      expect(validator.push(bytes) && validator.end(), `a validator on ${name}: ${hex(bytes)}`).toBe(isUtf8(bytes));
+    }
   });
 });

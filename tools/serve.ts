@@ -6,7 +6,12 @@
  * It logs one short line when a connection opens, when it is answered (101 or a refusal) and when
  * it closes (code, reason, who closed); `--log frames` adds a line per frame.
  * Ctrl-C (SIGINT) or SIGTERM closes every connection with 1001 Going Away and exits.
+ *
+ * Chapter 12: `--server node-http` (or `express`) puts the same demo behind an HTTP server on one
+ * port; `--allow-origin URL` (repeatable), `--token SECRET` and `--tls-cert F --tls-key F` need
+ * that HTTP server in front, so they select node-http when no `--server` is given.
  */
+import fs from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { importWithTree, parseTree } from './tree.ts';
 
@@ -20,6 +25,28 @@ interface ServeOptions {
   maxMessageLength?: number;
   log?: (line: string) => void;
   logFrames?: boolean;
+  server?: ServerMode;
+  policy?: { allowedOrigins?: string[]; token?: string };
+  tls?: { cert: Buffer; key: Buffer };
+}
+
+/** Chapter 12: who owns the port. */
+const SERVER_MODES = ['dedicated', 'node-http', 'express'] as const;
+type ServerMode = (typeof SERVER_MODES)[number];
+
+function parseServer(value: string): ServerMode {
+  if ((SERVER_MODES as readonly string[]).includes(value)) return value as ServerMode;
+  throw new InvalidArgumentError('dedicated (its own listener), node-http (behind node:http) or express');
+}
+
+function parseOrigin(value: string, previous: string[]): string[] {
+  let origin: string;
+  try {
+    origin = new URL(value).origin;
+  } catch {
+    throw new InvalidArgumentError('an origin is a URL such as https://example.com or http://localhost:8080');
+  }
+  return [...previous, origin];
 }
 
 interface ServeModule {
@@ -79,10 +106,29 @@ async function main(): Promise<void> {
     .option('--close-timeout <ms>', "drop a peer that does not answer our close frame (default 5000)", parseMilliseconds)
     .option('--max-message <bytes>', 'largest message accepted, across fragments (default 67108864) → 1009', parseBytes)
     .option('--log <what>', 'connections: a line per open, answer and close; frames: every frame too', parseLog, 'connections')
+    .option('--server <mode>', 'dedicated (its own listener, the default), node-http or express (chapter 12: one port with an HTTP app)', parseServer)
+    .option('--allow-origin <url>', 'accept upgrades from this Origin only (repeatable); others get 403', parseOrigin, [])
+    .option('--token <secret>', 'require this token (Authorization: Bearer, a token cookie or ?token=); else 401')
+    .option('--tls-cert <file>', 'PEM certificate: serve https: and wss: (with --tls-key)')
+    .option('--tls-key <file>', 'PEM private key of --tls-cert')
     .parse();
-  type Parsed = Omit<ServeOptions, 'maxMessageLength' | 'log' | 'logFrames'> & { impl: string; maxMessage?: number; log: LogLevel };
-  const { impl, maxMessage, log, ...rest } = program.opts<Parsed>();
-  const options: ServeOptions = { ...rest, maxMessageLength: maxMessage, log: (line) => console.log(line), logFrames: log === 'frames' };
+  type Parsed = Omit<ServeOptions, 'maxMessageLength' | 'log' | 'logFrames' | 'policy' | 'tls'> & {
+    impl: string;
+    maxMessage?: number;
+    log: LogLevel;
+    allowOrigin: string[];
+    token?: string;
+    tlsCert?: string;
+    tlsKey?: string;
+  };
+  const { impl, maxMessage, log, allowOrigin, token, tlsCert, tlsKey, ...rest } = program.opts<Parsed>();
+  if ((tlsCert === undefined) !== (tlsKey === undefined)) program.error('--tls-cert and --tls-key go together');
+  const tls = tlsCert !== undefined && tlsKey !== undefined ? { cert: fs.readFileSync(tlsCert), key: fs.readFileSync(tlsKey) } : undefined;
+  const policy = allowOrigin.length > 0 || token !== undefined ? { allowedOrigins: allowOrigin.length > 0 ? allowOrigin : undefined, token } : undefined;
+  // A policy or TLS needs an HTTP server in front: node-http unless another mode was asked for.
+  if (rest.server === 'dedicated' && (policy || tls)) program.error('--allow-origin, --token and TLS need --server node-http or express');
+  if (rest.server === undefined && (policy || tls)) rest.server = 'node-http';
+  const options: ServeOptions = { ...rest, policy, tls, maxMessageLength: maxMessage, log: (line) => console.log(line), logFrames: log === 'frames' };
   const { port } = options;
 
   const { serve } = await importWithTree<ServeModule>(impl, 'server/demo/demo-server.ts');
@@ -105,9 +151,10 @@ async function main(): Promise<void> {
     else console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
     process.exit(1);
   }
-  const http = `http://${server.host}:${server.port}`;
-  const ws = `ws://${server.host}:${server.port}`;
-  console.log(`listening on ${http} (${impl}): open it in a browser`);
+  const http = `${tls ? 'https' : 'http'}://${server.host}:${server.port}`;
+  const ws = `${tls ? 'wss' : 'ws'}://${server.host}:${server.port}`;
+  const mode = options.server === undefined || options.server === 'dedicated' ? '' : `, behind ${options.server}`;
+  console.log(`listening on ${http} (${impl}${mode}): open it in a browser`);
   console.log(`${ws}/chat is the chat room, any other path echoes`);
 
   let stopping = false;

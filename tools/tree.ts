@@ -5,7 +5,7 @@
  * only server/wiring/layers.ts does so for values. `useTree` points that name at one tree for the
  * rest of the process with a module resolve hook (tree-hook.mjs), so it must run before anything
  * from server/ is imported. The tests do the same with vitest's alias (vitest.config.ts, set by
- * WORKBOOK_IMPL), the benchmark with an esbuild plugin (bench/main.ts), tsc with `paths`.
+ * WORKBOOK_IMPL), the benchmark with an esbuild plugin (bench/servers.ts), tsc with `paths`.
  */
 import fs from 'node:fs';
 import { register } from 'node:module';

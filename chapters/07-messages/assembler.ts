@@ -4,7 +4,8 @@
  * A message is one data frame with FIN set, or a text/binary frame with FIN clear followed by
  * continuation frames, the last with FIN set. Control frames may come between fragments; they never
  * reach the assembler (the connection answers them at once). The size limit applies to the whole
- * message across its fragments (1009), and text is validated fragment by fragment (1007 fails fast).
+ * message across its fragments (1009), the number of fragments is limited too (1008), and text is
+ * validated fragment by fragment (1007 fails fast).
  *
  * ```
  *  01 03 48 65 6c   text, FIN clear   "Hel"  → null  (message started)
@@ -12,46 +13,112 @@
  *  80 02 6c 6f      continuation, FIN "lo"   → { type: 'text', data: 'Hello' }
  * ```
  *
- * Fragments are kept in a ByteQueue (chapter 02) and joined once, when the final one arrives:
- * appending each fragment to a growing buffer would copy the message over and over (O(n²) for n
- * fragments). Text is decoded once at the end too; the validator has already proven it well-formed.
+ * A frame usually comes whole (`push`). A frame larger than what has arrived comes in pieces instead:
+ * the connection calls `startFrame` from its header, `pushPayload` for each piece as it arrives and
+ * `endFrame` at its end, so that text is checked as its bytes come (a 1 MiB frame whose first
+ * bytes are invalid fails with 1007 before the rest arrives) and the bytes are copied once, into a
+ * buffer of the frame's size, as they come. `push` is those three calls, with a shortcut.
+ *
+ * A message in one frame is passed on as the frame's own bytes, without a copy. A fragmented one is
+ * copied into one buffer that doubles its size when it is full: each byte is then copied about
+ * twice at most (O(n) in all, not the O(n²) of growing by each fragment's length), the memory held
+ * stays within twice the payload whatever the number of fragments, and no fragment keeps the socket
+ * chunk it came in alive. Text is decoded once at the end; the validator has already proven it
+ * well-formed.
  */
 import { ProtocolError, todo } from '../../core/errors.ts';
 import { CloseCode } from '../../core/close-code.ts';
-import { ByteQueue } from '../02-http-head/byte-queue.ts';
 import type { Frame } from '../../core/frame.ts';
 import { Opcode } from '../../core/frame.ts';
-import { Utf8Validator } from './utf8.ts';
+import { Utf8Validator, isValidUtf8 } from './utf8.ts';
 
 /** A complete message. */
 export type Message =
   | { readonly type: 'text'; readonly data: string }
   | { readonly type: 'binary'; readonly data: Uint8Array };
 
+/** A UTF-8 validator fed in pieces: chapter 07's {@link Utf8Validator}, or chapter 11's faster one. */
+export interface IncrementalUtf8Validator {
+  /** False as soon as the bytes so far cannot begin valid UTF-8. */
+  push(bytes: Uint8Array): boolean;
+  /** Whether the text may end here (no code point left unfinished). */
+  end(): boolean;
+}
+
+/** How text is checked: a whole message in one frame, or a fragmented one piece by piece. */
+export interface Utf8Checks {
+  /** Whether `bytes`, a whole message, is valid UTF-8. */
+  readonly isValid: (bytes: Uint8Array) => boolean;
+  /** A fresh validator for one fragmented text message. */
+  readonly createValidator: () => IncrementalUtf8Validator;
+}
+
+/** Chapter 07's own checks, the default. */
+export const defaultUtf8Checks: Utf8Checks = { isValid: isValidUtf8, createValidator: () => new Utf8Validator() };
+
 export interface AssemblerOptions {
   /** Largest message in bytes, across all its fragments (default 64 MiB) → 1009. */
   readonly maxMessageLength?: number;
+  /**
+   * Most frames one message may be sent in (default 16,384) → 1008. Without it, a client can send
+   * a message of millions of empty or one-byte fragments that never reaches the size limit but
+   * costs the server work per frame for as long as it likes. The code is 1008 (policy violation),
+   * not 1009: RFC 6455 §7.4.1 gives 1009 to a message "too big" to process, and such a message may
+   * be a few bytes long; 1008 is the code for refusing what breaks the endpoint's own policy when no
+   * more specific code fits.
+   */
+  readonly maxFragments?: number;
+  /** How text is checked (default {@link defaultUtf8Checks}; chapter 11 offers faster ones). */
+  readonly utf8?: Utf8Checks;
 }
 
 /** Default largest message: 64 MiB. */
 export const DEFAULT_MAX_MESSAGE_LENGTH = 64 * 1024 * 1024;
+/** Default most fragments per message: 16,384 (what the `ws` package allows, too). */
+export const DEFAULT_MAX_FRAGMENTS = 16_384;
 
 /** Turns a connection's data frames into messages. One instance per connection. */
 export class MessageAssembler {
-  constructor(readonly options: AssemblerOptions = {}) {}
+  constructor(readonly options: AssemblerOptions = {}) {
+  }
 
   /**
    * Takes the next data frame (text, binary or continuation) and returns the message it completes,
    * or null while the message is unfinished. Throws {@link ProtocolError}: 1002 for a continuation
    * with nothing to continue or a new message inside an unfinished one, 1007 for invalid UTF-8 (as
-   * soon as the fragment shows it), 1009 past `maxMessageLength`.
+   * soon as the fragment shows it), 1008 past `maxFragments` frames, 1009 past `maxMessageLength`.
    */
   push(frame: Frame): Message | null {
     // TODO (see the chapter's README)
-    return todo('chapters/07-messages/assembler.ts', 'MessageAssembler.push: start, continue or finish a message; validate text fragment by fragment');
+    return todo('chapters/07-messages/assembler.ts', 'MessageAssembler.push: a whole single-frame message at once (no copy), anything else as startFrame, pushPayload, endFrame');
   }
 
-  /** Whether a fragmented message is in progress. */
+  /**
+   * Starts a data frame whose payload will come in pieces ({@link pushPayload}, then
+   * {@link endFrame}): the connection calls it for a frame larger than what has arrived, so that
+   * its bytes are checked as they come. Throws like {@link push}, from the frame's header alone.
+   */
+  startFrame(opcode: number, fin: boolean, payloadLength: number): void {
+    // TODO (see the chapter's README)
+    return todo('chapters/07-messages/assembler.ts', 'MessageAssembler.startFrame: the fragmentation rules, the fragment count and the size limit, from the header; a buffer for the bytes');
+  }
+
+  /**
+   * The next piece of the current frame's payload, unmasked. Invalid UTF-8 throws 1007 here, as
+   * soon as the piece that holds it arrives (fail fast, RFC 6455 §8.1).
+   */
+  pushPayload(piece: Uint8Array): void {
+    // TODO (see the chapter's README)
+    return todo('chapters/07-messages/assembler.ts', 'MessageAssembler.pushPayload: check the piece as text (1007 now), then copy it into the message\'s buffer');
+  }
+
+  /** The current frame's payload is complete: returns the message it completes, or null. */
+  endFrame(): Message | null {
+    // TODO (see the chapter's README)
+    return todo('chapters/07-messages/assembler.ts', 'MessageAssembler.endFrame: on FIN, the end-of-text check (1007), then the message; otherwise null');
+  }
+
+  /** Whether a message is in progress: fragments of it have come, or a frame of it is arriving. */
   get inProgress(): boolean {
     // TODO (see the chapter's README)
     return todo('chapters/07-messages/assembler.ts', 'MessageAssembler.inProgress: true between a first fragment and its final one');

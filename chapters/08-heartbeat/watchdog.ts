@@ -23,7 +23,8 @@
  * It is told what happened and when (`now`, in milliseconds from any monotonic clock), says when it
  * next needs to be asked ({@link Watchdog.deadline}) and, when asked ({@link Watchdog.check}),
  * what is due: send a ping, or drop the connection. The socket glue (server/wiring/timeouts.ts)
- * binds it to one `setTimeout`; the tests drive it with plain numbers, no waiting.
+ * binds the watchdogs of all of a server's connections to one timer; the tests drive it with plain
+ * numbers, no waiting.
  *
  * Activity does not move a timer: it only records the time. When the timer fires, `check` looks at
  * the recorded time and, if the connection was not silent, simply gives a later deadline. A busy

@@ -15,6 +15,9 @@
  * Required, RFC 9110 §15.5.22), which is how the demo serves its page on the same port.
  */
 import { EventEmitter } from 'node:events';
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { ReadyState } from '../../core/ready-state.ts';
 import type { RequestHead } from '@impl/02-http-head/request-head.ts';
 import type { HttpResponse } from '@impl/04-upgrade/handshake.ts';
@@ -24,6 +27,8 @@ import type { ConnectionEvent } from '../wiring/connection.ts';
 import { shutdown } from '../wiring/layers.ts';
 import type { RunningServer, ServerOptions, SocketConnection } from '../wiring/server.ts';
 import { startServer, upgradeRequired } from '../wiring/server.ts';
+import type { HandshakePolicy, UpgradeHandler } from '../wiring/http-upgrade.ts';
+import { createUpgradeHandler } from '../wiring/http-upgrade.ts';
 import { WebSocket } from './websocket.ts';
 
 /** A plain HTTP request (no `Upgrade`), for {@link WebSocketServerOptions.handleRequest}. */
@@ -37,6 +42,13 @@ export interface HttpRequest {
 export interface WebSocketServerOptions extends Omit<ServerOptions, 'app'> {
   /** Answers a plain HTTP request. Default: 426 Upgrade Required. The connection closes after it. */
   readonly handleRequest?: (request: HttpRequest) => HttpResponse | PromiseLike<HttpResponse>;
+  /**
+   * Chapter 12: listen on nothing; an HTTP server hands its upgrades over with
+   * {@link WebSocketServer.handleUpgrade} (the shape of the `ws` package's `noServer` mode).
+   */
+  readonly noServer?: boolean;
+  /** Chapter 12: redirects, allowed origins, token and hook, checked before the 101 (with `noServer`). */
+  readonly policy?: HandshakePolicy;
 }
 
 export interface WebSocketServerEvents {
@@ -50,12 +62,17 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
   private readonly sockets = new Map<SocketConnection, WebSocket>();
   private running: RunningServer | null = null;
 
+  /** With noServer: the glue for node:http's upgrades (server/wiring/http-upgrade.ts). */
+  private readonly upgrades: UpgradeHandler | null;
+
   constructor(private readonly options: WebSocketServerOptions = {}) {
     super();
+    this.upgrades = options.noServer ? createUpgradeHandler({ ...options, app: (connection, event) => this.handle(connection, event) }) : null;
   }
 
   /** Starts listening (port 0 picks a free port; read it back from {@link WebSocketServer.port}). */
   async listen(): Promise<this> {
+    if (this.options.noServer) throw new Error('a noServer WebSocketServer does not listen: call handleUpgrade from an HTTP server');
     this.running = await startServer({ ...this.options, app: (connection, event) => this.handle(connection, event) });
     return this;
   }
@@ -80,7 +97,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
    * `timeout` ms (default 1000) for their answers, then the rest are dropped and the listener stops.
    */
   async close(options: ShutdownOptions = {}): Promise<void> {
-    const running = this.listening();
+    const running = this.upgrades ?? this.listening();
     const clients: Closable[] = [...this.sockets].map(([connection, socket]) => ({
       get readyState() {
         return connection.readyState;
@@ -100,7 +117,8 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
       const socket = new WebSocket(connection, event);
       this.sockets.set(connection, socket);
       (this.clients as Set<WebSocket>).add(socket);
-      this.emit('connection', socket, event.head);
+      // With noServer, handleUpgrade's callback is told instead (and may emit 'connection' itself, as with ws).
+      if (!this.options.noServer) this.emit('connection', socket, event.head);
       return;
     }
     const socket = this.sockets.get(connection);
@@ -122,6 +140,34 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
     } catch {
       failed();
     }
+  }
+
+  /**
+   * Chapter 12, for node:http's `'upgrade'` event: decides the handshake on the request node:http
+   * parsed (chapters 02–04 and the policy), answers a refusal on `socket`, or writes the 101 and
+   * calls `callback` with the OPEN WebSocket; `head` (bytes after the request head) is its first input.
+   *
+   * ```ts
+   * const wss = new WebSocketServer({ noServer: true });
+   * httpServer.on('upgrade', (request, socket, head) =>
+   *   wss.handleUpgrade(request, socket, head, (ws, requestHead) => wss.emit('connection', ws, requestHead)));
+   * ```
+   */
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Uint8Array, callback: (socket: WebSocket, request: RequestHead) => void): void {
+    this.upgradeHandler().handleUpgrade(request, socket as Socket, head, (connection, requestHead) => {
+      const client = this.sockets.get(connection);
+      if (client !== undefined) callback(client, requestHead);
+    });
+  }
+
+  /** Chapter 12, for node:http's `'clientError'` event: a head node:http refused, answered as chapter 02 would. */
+  handleClientError(error: Error & { code?: string }, socket: Duplex): void {
+    this.upgradeHandler().handleClientError(error, socket as Socket);
+  }
+
+  private upgradeHandler(): UpgradeHandler {
+    if (this.upgrades === null) throw new Error('handleUpgrade needs a WebSocketServer created with { noServer: true }');
+    return this.upgrades;
   }
 
   private listening(): RunningServer {

@@ -61,10 +61,11 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
   readonly url: string;
   /** The subprotocol chosen in the handshake, `''` for none (as in the browser). */
   readonly protocol: string;
-  /** Settles with the close event's values once the TCP connection is gone. */
-  readonly closed: Promise<CloseEventInfo>;
-
-  private resolveClosed!: (info: CloseEventInfo) => void;
+  /** How it ended, once the TCP connection is gone. */
+  private ended: CloseEventInfo | null = null;
+  /** The promise of {@link WebSocket.closed}, made the first time someone asks for it. */
+  private closedPromise: Promise<CloseEventInfo> | null = null;
+  private resolveClosed: ((info: CloseEventInfo) => void) | null = null;
 
   constructor(
     private readonly connection: SocketConnection,
@@ -74,9 +75,23 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
     this.path = opened.path;
     this.url = opened.head.target;
     this.protocol = opened.protocol ?? '';
-    this.closed = new Promise((resolve) => {
-      this.resolveClosed = resolve;
-    });
+  }
+
+  /**
+   * Settles with the close event's values once the TCP connection is gone. Made on first use: a
+   * promise and its resolver are a few hundred bytes, and most connections are never awaited.
+   */
+  get closed(): Promise<CloseEventInfo> {
+    if (this.closedPromise === null) {
+      const ended = this.ended;
+      this.closedPromise =
+        ended !== null
+          ? Promise.resolve(ended)
+          : new Promise((resolve) => {
+              this.resolveClosed = resolve;
+            });
+    }
+    return this.closedPromise;
   }
 
   /** CONNECTING (0), OPEN (1), CLOSING (2) or CLOSED (3). */
@@ -142,8 +157,9 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
         this.emit('pong', event.payload);
         return;
       case 'closed':
+        this.ended = { code: event.code, reason: event.reason, wasClean: event.wasClean };
         this.emit('close', event.code, event.reason, event.wasClean);
-        this.resolveClosed({ code: event.code, reason: event.reason, wasClean: event.wasClean });
+        this.resolveClosed?.(this.ended);
         return;
       case 'error':
         if (this.listenerCount('error') > 0) this.emit('error', event.error);

@@ -27,9 +27,13 @@ import { FrameLog } from './frame-log.ts';
 /** The longest line the log prints; a longer one is cut, ending in `…`. */
 export const MAX_LINE = 100;
 
-/** What the log remembers of one connection until its TCP connection is gone. */
+/**
+ * What the log remembers of one connection until its TCP connection is gone. A server may hold
+ * thousands of idle connections, so this is kept small: the `#id` tag is written when a line is,
+ * the set of byte observers exists only once one is added, and a log that prints nothing makes a
+ * record only for a connection that gets an observer.
+ */
 interface Tracked {
-  readonly tag: string;
   opened: boolean;
   answered: boolean;
   /** The close frame that started the closing handshake, and who sent it. */
@@ -38,8 +42,8 @@ interface Tracked {
   serverClose: CloseInfo | null;
   /** Why a deadline dropped it (chapter 08). */
   dropped: string | null;
-  /** Every byte observer of the connection: the console's frame log, the page's. */
-  readonly taps: Set<ByteTap>;
+  /** Every byte observer of the connection (the console's frame log, the page's), if any. */
+  taps: Set<ByteTap> | null;
 }
 
 export interface ConnectionLogOptions {
@@ -58,21 +62,24 @@ export class ConnectionLog implements ConnectionMonitor {
     private readonly options: ConnectionLogOptions = {},
   ) {}
 
-  accepted(connection: SocketConnection, peer: string): void {
-    this.tracked.set(connection, { tag: `#${connection.id}`, opened: false, answered: false, firstClose: null, serverClose: null, dropped: null, taps: new Set() });
-    this.line(connection, `connected from ${peer}`);
+  accepted(connection: SocketConnection, peer: () => string): void {
+    // A log that prints nothing keeps nothing: a record is made only once a byte observer needs one.
+    if (this.print === null) return;
+    this.track(connection);
+    this.line(connection, `connected from ${peer()}`);
   }
 
   event(connection: SocketConnection, event: ConnectionEvent): void {
+    // A head leads to its connection (for answered() and observe()), printed or not; the map is weak,
+    // so the head and the entry go once the connection no longer needs its head.
+    if (event.type === 'request' || event.type === 'open') this.byHead.set(event.head, connection);
     const state = this.tracked.get(connection);
     if (state === undefined) return;
     switch (event.type) {
       case 'request':
-        this.byHead.set(event.head, connection);
         return;
       case 'open': {
         state.opened = state.answered = true;
-        this.byHead.set(event.head, connection);
         this.line(connection, `101 ${event.path}${event.protocol === null ? '' : ` (protocol ${event.protocol})`}`);
         this.startTaps(connection, state);
         return;
@@ -123,8 +130,8 @@ export class ConnectionLog implements ConnectionMonitor {
     if (state === undefined) return;
     this.tracked.delete(connection);
     if (state.opened) return; // its `closed` line is out
-    if (state.dropped !== null) this.line(connection, `dropped by timeout: ${state.dropped}`, state);
-    else if (!state.answered) this.line(connection, 'closed before its request was complete', state);
+    if (state.dropped !== null) this.line(connection, `dropped by timeout: ${state.dropped}`);
+    else if (!state.answered) this.line(connection, 'closed before its request was complete');
   }
 
   /** A plain HTTP request's answer (the demo's page, a 404, a 426). */
@@ -142,14 +149,23 @@ export class ConnectionLog implements ConnectionMonitor {
    */
   observe(head: RequestHead, tap: ByteTap): () => void {
     const connection = this.byHead.get(head);
-    const state = connection === undefined ? undefined : this.tracked.get(connection);
-    if (connection === undefined || state === undefined) return () => {};
+    if (connection === undefined || connection.readyState === ReadyState.CLOSED) return () => {};
+    const state = this.tracked.get(connection) ?? this.track(connection, true);
     this.addTap(connection, state, tap);
     return () => {
-      state.taps.delete(tap);
+      state.taps?.delete(tap);
       // No observer left: the glue goes back to handing its chunks to nobody.
-      if (state.taps.size === 0) connection.observe(null);
+      if (state.taps?.size === 0) {
+        state.taps = null;
+        connection.observe(null);
+      }
     };
+  }
+
+  private track(connection: SocketConnection, opened = false): Tracked {
+    const state: Tracked = { opened, answered: opened, firstClose: null, serverClose: null, dropped: null, taps: null };
+    this.tracked.set(connection, state);
+    return state;
   }
 
   /** The console's frame log, when asked for, from the first chunk after the 101. */
@@ -161,17 +177,19 @@ export class ConnectionLog implements ConnectionMonitor {
 
   /** The glue holds one observer per connection: the first tap installs one that feeds them all. */
   private addTap(connection: SocketConnection, state: Tracked, tap: ByteTap): void {
-    if (state.taps.size === 0) {
+    if (state.taps === null) {
+      const taps = new Set<ByteTap>();
+      state.taps = taps;
       connection.observe((direction, bytes) => {
-        for (const each of state.taps) each(direction, bytes);
+        for (const each of taps) each(direction, bytes);
       });
     }
     state.taps.add(tap);
   }
 
-  private line(connection: SocketConnection, text: string, state = this.tracked.get(connection)): void {
+  private line(connection: SocketConnection, text: string): void {
     if (this.print === null) return;
-    this.print(fit(`${state?.tag ?? `#${connection.id}`} ${text}`));
+    this.print(fit(`#${connection.id} ${text}`));
   }
 }
 

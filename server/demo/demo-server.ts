@@ -16,12 +16,16 @@
  * `close()` is then abrupt instead of 1001 to everyone.
  */
 import { CloseCode } from '../../core/close-code.ts';
+import type { RequestHead } from '@impl/02-http-head/request-head.ts';
 import type { HttpResponse } from '@impl/04-upgrade/handshake.ts';
 import type { HttpRequest } from '../app/websocket-server.ts';
-import { broadcast, createWebSocketServer } from '../app/websocket-server.ts';
+import { WebSocketServer, broadcast, createWebSocketServer } from '../app/websocket-server.ts';
+import type { HandshakePolicy } from '../wiring/http-upgrade.ts';
+import { upgradeRequiredFor } from '../wiring/http-upgrade.ts';
+import type { HttpDemoOptions, ServerMode } from './http-demo.ts';
+import { listenOverHttp } from './http-demo.ts';
 import type { WebSocket } from '../app/websocket.ts';
 import type { ByteTap, RunningServer, ServerOptions } from '../wiring/server.ts';
-import { upgradeRequired } from '../wiring/server.ts';
 import { DEMO_PAGE } from './demo-page.ts';
 import { ConnectionLog } from './connection-log.ts';
 import { FrameLog } from './frame-log.ts';
@@ -33,46 +37,76 @@ export interface DemoOptions extends ServerOptions {
   readonly log?: (line: string) => void;
   /** Log every frame as well (with `log`). */
   readonly logFrames?: boolean;
+  /** Chapter 12: on its own listener (default), or sharing the port with node:http or Express (http-demo.ts). */
+  readonly server?: ServerMode;
+  /** Chapter 12: serve https/wss with this certificate (node-http or express). */
+  readonly tls?: HttpDemoOptions['tls'];
+  /** Chapter 12: redirects, allowed origins, token, hook, checked before the 101 (node-http or express). */
+  readonly policy?: HandshakePolicy;
 }
 
 /** How long a shutdown waits for the clients' close frames before dropping them, in ms. */
 const SHUTDOWN_TIMEOUT = 1000;
 
 export async function serve(options: DemoOptions = {}): Promise<RunningServer> {
-  const { log, logFrames, ...serverOptions } = options;
+  const { log, logFrames, server: mode = 'dedicated', tls, ...serverOptions } = options;
+  if (mode === 'dedicated' && (tls !== undefined || options.policy !== undefined)) {
+    throw new Error('TLS and a handshake policy need the HTTP server in front: use server "node-http" or "express"');
+  }
   const connections = new ConnectionLog(log ?? null, { frames: logFrames ?? false });
   const handleRequest = (request: HttpRequest): HttpResponse => {
     const response = answerHttp(request);
     connections.answered(request.head, response.status);
     return response;
   };
-  const server = await createWebSocketServer({ protocols: ['chat'], ...serverOptions, monitor: connections, handleRequest });
+  const socketOptions = { protocols: ['chat'], ...serverOptions, monitor: connections, handleRequest };
+  const server = mode === 'dedicated' ? await createWebSocketServer(socketOptions) : new WebSocketServer({ ...socketOptions, noServer: true });
   const room = new Set<WebSocket>();
   /** Frame log sockets by the id their page chose. */
   const logs = new Map<string, WebSocket>();
 
+  // Each path's setup is its own function: a closure made here would keep this call's variables
+  // (the request head among them) alive for as long as its connection, even on the echo path.
+  const joinChat = (socket: WebSocket, request: RequestHead, url: URL): void => {
+    room.add(socket);
+    socket.on('message', (data) => void broadcast(room, data));
+    socket.on('close', () => room.delete(socket));
+    const page = logs.get(url.searchParams.get('log') ?? '');
+    if (page !== undefined) attachFrameLog((tap) => connections.observe(request, tap), socket, page);
+  };
+  const openFrameLog = (socket: WebSocket, url: URL): void => {
+    const id = url.searchParams.get('for') ?? '';
+    logs.set(id, socket);
+    socket.on('close', () => logs.delete(id));
+  };
+
   server.on('connection', (socket, request) => {
-    const url = new URL(socket.url, 'http://localhost');
-    if (url.pathname === '/chat') {
-      room.add(socket);
-      socket.on('message', (data) => void broadcast(room, data));
-      socket.on('close', () => room.delete(socket));
-      const page = logs.get(url.searchParams.get('log') ?? '');
-      if (page !== undefined) attachFrameLog((tap) => connections.observe(request, tap), socket, page);
-    } else if (url.pathname === '/frames') {
-      const id = url.searchParams.get('for') ?? '';
-      logs.set(id, socket);
-      socket.on('close', () => logs.delete(id));
-    } else {
-      socket.on('message', (data) => void socket.send(data));
-    }
+    // The query is parsed only where it means something: an echo connection needs its path alone.
+    if (socket.path === '/chat') joinChat(socket, request, new URL(socket.url, 'http://localhost'));
+    else if (socket.path === '/frames') openFrameLog(socket, new URL(socket.url, 'http://localhost'));
+    else socket.on('message', echo);
   });
 
+  const goAway = () => server.close({ code: CloseCode.GoingAway, reason: 'server shutting down', timeout: SHUTDOWN_TIMEOUT });
+  if (mode === 'dedicated') return { port: server.port, host: server.host, close: goAway };
+  const front = await listenOverHttp(server, handleRequest, { mode, port: options.port ?? 0, host: options.host ?? '127.0.0.1', tls });
   return {
-    port: server.port,
-    host: server.host,
-    close: () => server.close({ code: CloseCode.GoingAway, reason: 'server shutting down', timeout: SHUTDOWN_TIMEOUT }),
+    port: front.port,
+    host: front.host,
+    close: async () => {
+      await goAway();
+      await front.close();
+    },
   };
+}
+
+/**
+ * An echo connection's message listener: the message goes back to the socket it came from. One
+ * function serves every echo connection (an EventEmitter calls its listeners with the emitter as
+ * `this`), so an idle echo connection holds no closure of its own.
+ */
+function echo(this: WebSocket, data: string | Uint8Array): void {
+  void this.send(data);
 }
 
 /** Reports every frame of `chat` to the page's `log` socket as one JSON message, until either closes. */
@@ -91,5 +125,6 @@ function answerHttp(request: HttpRequest): HttpResponse {
   if (/\.[a-z0-9]+$/i.test(request.path)) {
     return { status: 404, headers: { 'Content-Type': 'text/plain; charset=utf-8' }, body: 'not found\n' };
   }
-  return upgradeRequired();
+  // A handshake whose Upgrade a proxy dropped gets a 426 that says so (chapter 12).
+  return upgradeRequiredFor(request.head);
 }

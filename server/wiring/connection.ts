@@ -23,13 +23,14 @@
  */
 import { CloseCode } from '../../core/close-code.ts';
 import { HttpError } from '../../core/errors.ts';
-import type { Frame } from '../../core/frame.ts';
-import { MAX_CONTROL_PAYLOAD, Opcode } from '../../core/frame.ts';
+import type { Frame, FrameHeader } from '../../core/frame.ts';
+import { MAX_CONTROL_PAYLOAD, Opcode, isControlOpcode } from '../../core/frame.ts';
 import { closingHeaders } from '../../core/http.ts';
 import { ReadyState } from '../../core/ready-state.ts';
 import type { HeadLimits, RequestHeadParser } from '@impl/02-http-head/request-head.ts';
 import type { HttpResponse } from '@impl/04-upgrade/handshake.ts';
 import type { CloseInfo } from '@impl/06-closing/close.ts';
+import type { DecodeOptions } from '@impl/05-frames/decode.ts';
 import type { MessageAssembler } from '@impl/07-messages/assembler.ts';
 import type { Timeouts, Watchdog } from '@impl/08-heartbeat/watchdog.ts';
 import type { ConnectionSink } from './events.ts';
@@ -44,6 +45,8 @@ export interface ConnectionOptions extends Partial<Timeouts> {
   readonly headLimits?: HeadLimits;
   /** Largest message, and so largest frame, in bytes (default 64 MiB) → 1009. */
   readonly maxMessageLength?: number;
+  /** Most frames one message may come in (default 16,384) → 1008; chapter 07 says why that code. */
+  readonly maxFragments?: number;
 }
 
 /** Where a connection is. The RFC's four states, with what each needs to remember. */
@@ -69,6 +72,8 @@ export class Connection {
   private readonly maxMessageLength: number;
   /** The handshake, heartbeat and close deadlines (chapter 08), on the clock given. */
   private readonly watchdog: Watchdog;
+  /** A data frame whose payload is still arriving (see {@link Connection.streamPayload}), or null. */
+  private streaming: StreamingFrame | null = null;
 
   constructor(
     private readonly sink: ConnectionSink,
@@ -78,7 +83,11 @@ export class Connection {
   ) {
     this.phase = { name: 'reading-head', parser: new layers.RequestHeadParser(options.headLimits ?? layers.defaultHeadLimits) };
     this.maxMessageLength = options.maxMessageLength ?? layers.DEFAULT_MAX_MESSAGE_LENGTH;
-    this.messages = new layers.MessageAssembler({ maxMessageLength: this.maxMessageLength });
+    this.messages = new layers.MessageAssembler({
+      maxMessageLength: this.maxMessageLength,
+      maxFragments: options.maxFragments ?? layers.DEFAULT_MAX_FRAGMENTS,
+      utf8: layers.utf8Checks,
+    });
     this.watchdog = new layers.Watchdog(layers.withDefaultTimeouts(options), now());
   }
 
@@ -115,9 +124,20 @@ export class Connection {
       this.queue.push(bytes);
       if (this.phase.name === 'reading-head') this.readHead(this.phase.parser);
       while ((this.phase.name === 'open' || this.phase.name === 'closing') && this.queue.length > 0) {
-        const frame = layers.decodeFrame(this.queue, { maxPayloadLength: this.frameAllowance(), requireMask: true, unmask: layers.unmask });
-        if (frame === null) break;
-        this.handleFrame(frame);
+        if (this.streaming !== null) {
+          this.streamPayload(this.streaming);
+          continue;
+        }
+        const header = layers.decodeFrameHeader(this.queue, this.decodeOptions());
+        if (header === null) break;
+        if (isControlOpcode(header.opcode) || this.queue.length >= header.headerLength + header.payloadLength) {
+          // A data frame that is all here, or a control frame (it waits for its 125 bytes at most).
+          const frame = layers.decodeFrame(this.queue, this.decodeOptions());
+          if (frame === null) break;
+          this.handleFrame(frame);
+          continue;
+        }
+        this.startStreaming(header);
       }
     } catch (error) {
       this.fail(error);
@@ -213,6 +233,37 @@ export class Connection {
     this.sink.emit({ type: 'open', head, path: decision.path, protocol: decision.protocol });
   }
 
+  private decodeOptions(): DecodeOptions {
+    return { maxPayloadLength: this.frameAllowance(), requireMask: true, unmask: layers.unmask };
+  }
+
+  /**
+   * A data frame longer than what has arrived: its header is consumed now and its payload is handed
+   * to the assembler piece by piece as it comes, so invalid text fails (1007) as soon as its bytes
+   * are here, and a large frame's bytes are copied once, into the message, as they arrive.
+   */
+  private startStreaming(header: FrameHeader): void {
+    this.queue.consume(header.headerLength);
+    // Once our close frame is out, data is read and dropped (§7.1.2), as in handleFrame.
+    const delivered = this.phase.name === 'open';
+    if (delivered) this.messages.startFrame(header.opcode, header.fin, header.payloadLength);
+    this.streaming = { maskingKey: header.maskingKey, remaining: header.payloadLength, received: 0, delivered };
+  }
+
+  /** The next piece of the streaming frame's payload: unmasked where it lies, then to the assembler. */
+  private streamPayload(frame: StreamingFrame): void {
+    const piece = this.queue.consume(Math.min(this.queue.length, frame.remaining));
+    if (frame.maskingKey !== null) layers.unmask(piece, frame.maskingKey, frame.received);
+    frame.received += piece.length;
+    frame.remaining -= piece.length;
+    if (frame.delivered) this.messages.pushPayload(piece);
+    if (frame.remaining > 0) return;
+    this.streaming = null;
+    if (!frame.delivered) return;
+    const message = this.messages.endFrame();
+    if (message !== null) this.sink.emit({ type: 'message', message });
+  }
+
   private handleFrame(frame: Frame): void {
     switch (frame.opcode) {
       case Opcode.Ping:
@@ -290,3 +341,14 @@ export class Connection {
 }
 
 const textEncoder = new TextEncoder();
+
+/** Where the payload of a data frame that is still arriving stands. */
+interface StreamingFrame {
+  readonly maskingKey: Uint8Array | null;
+  /** Payload bytes still to come. */
+  remaining: number;
+  /** Payload bytes unmasked so far: the key position of the next byte. */
+  received: number;
+  /** False once our close frame is out: the bytes are read and dropped. */
+  readonly delivered: boolean;
+}

@@ -10,6 +10,14 @@
  * Writes: a small frame leaves as one joined buffer, a large one as header and payload in one
  * writev without a copy, and every answer to one chunk read is corked into one system call.
  *
+ * Memory: an idle connection should cost little more than Node's own socket, so the glue holds
+ * nothing per connection that can be shared or made later. What every connection of a server shares
+ * (options, limits, the application, the monitor, the one timer of timeouts.ts) is one object,
+ * {@link Shared}; the glue's methods are on its class, not closures made per socket; a `'drain'`
+ * listener is added only when a write is refused; the peer's address is read only if a monitor
+ * prints it (reading it makes Node keep a copy on the socket). `npx tsx tools/bench/memory-idle.ts
+ * --heap-snapshot` lists what one connection holds, class by class.
+ *
  * Chapter 09's flow control is applied in three places:
  *
  * 1. a write the socket cannot take at once (`write()` returns false) blocks reading until `'drain'`;
@@ -27,10 +35,11 @@ import type { FlowControl as FlowState, FlowLimits } from '@impl/09-backpressure
 import type { ConnectionEvent, ConnectionOptions, ConnectionSink } from './connection.ts';
 import { Connection } from './connection.ts';
 import type { ConnectionHandler } from './layers.ts';
-import { FlowControl, listen, withDefaultFlowLimits } from './layers.ts';
+import { FlowControl, listen, withDefaultFlowLimits, withDefaultTimeouts } from './layers.ts';
 import type { ByteTap, Link } from './socket-connection.ts';
 import { SocketConnection } from './socket-connection.ts';
-import { DeadlineTimer } from './timeouts.ts';
+import type { DeadlineTimer, Scheduled } from './timeouts.ts';
+import { DeadlineSweep } from './timeouts.ts';
 
 export type { ByteTap, Direction } from './socket-connection.ts';
 export { SocketConnection } from './socket-connection.ts';
@@ -54,8 +63,8 @@ export interface ServerOptions extends ConnectionOptions, Partial<FlowLimits> {
 
 /** Watches every connection from the side (the demo's connection log): it is told, never asked. */
 export interface ConnectionMonitor {
-  /** A TCP connection was accepted from `peer` (`address:port`). */
-  accepted(connection: SocketConnection, peer: string): void;
+  /** A TCP connection was accepted; `peer()` says from where (`address:port`), if the monitor asks. */
+  accepted(connection: SocketConnection, peer: () => string): void;
   /** An event of the connection, just before the application gets it. */
   event(connection: SocketConnection, event: ConnectionEvent): void;
   /** A deadline passed (chapter 08): the TCP connection is dropped without a close frame. */
@@ -87,10 +96,74 @@ export function upgradeRequired(): HttpResponse {
 }
 
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
-  const app = options.app ?? echoApp;
-  const limits = withDefaultFlowLimits(options);
-  const listener = await listen({ port: options.port ?? 0, host: options.host ?? '127.0.0.1' }, (socket) => new SocketGlue(socket, options, limits, app));
+  const shared = shareOptions(options);
+  const listener = await listen({ port: options.port ?? 0, host: options.host ?? '127.0.0.1' }, (socket) => new SocketGlue(socket, shared));
   return { port: listener.port, host: listener.host, close: () => listener.close() };
+}
+
+/** What every connection of a server built with `options` shares. */
+function shareOptions(options: ServerOptions): Shared {
+  const timeouts = withDefaultTimeouts(options);
+  return {
+    options,
+    limits: withDefaultFlowLimits(options),
+    app: options.app ?? echoApp,
+    monitor: options.monitor ?? null,
+    sweep: new DeadlineSweep([timeouts.handshakeTimeout, timeouts.pingInterval, timeouts.pongTimeout, timeouts.closeTimeout], now),
+  };
+}
+
+/** Serves sockets that another server accepted (node:http's `'upgrade'` event: http-upgrade.ts). */
+export interface SocketAttacher {
+  /**
+   * Builds the glue for `socket`, tells `register` the connection's handle (before any event),
+   * then feeds it `firstBytes` and, from then on, every chunk the socket reads.
+   */
+  attach(socket: net.Socket, firstBytes: readonly Uint8Array[], register?: (connection: SocketConnection) => void): void;
+  /** Destroys every socket still attached; resolves once each one is closed. */
+  close(): Promise<void>;
+}
+
+/**
+ * The glue of {@link startServer} without its listener: the same connections, for sockets the
+ * caller accepted. A TLS socket is a stream like any other, so `https` sockets attach the same way.
+ */
+export function createSocketAttacher(options: ServerOptions = {}): SocketAttacher {
+  const shared = shareOptions(options);
+  const open = new Map<net.Socket, Promise<void>>();
+  return {
+    attach(socket, firstBytes, register) {
+      const glue = new SocketGlue(socket, shared);
+      register?.(glue.handle);
+      open.set(socket, new Promise((resolve) => socket.once('close', () => resolve())));
+      // As chapter 01's listener does: an error ends this socket only, 'close' reports it once.
+      socket.on('error', () => {});
+      socket.on('data', (chunk: Buffer) => glue.receive(chunk));
+      // node:http's sockets allow half-open TCP; chapter 01's do not: a client that ends its side
+      // gets the socket closed, as on the dedicated server (RFC 6455 §7.1.4 leaves it no other use).
+      socket.once('end', () => socket.end());
+      socket.once('close', () => {
+        open.delete(socket);
+        glue.closed();
+      });
+      for (const bytes of firstBytes) if (bytes.length > 0) glue.receive(bytes);
+    },
+    close() {
+      const gone = [...open.values()];
+      for (const socket of open.keys()) socket.destroy();
+      return Promise.all(gone).then(() => undefined);
+    },
+  };
+}
+
+/** What every connection of one server shares: held once, pointed to by each glue. */
+interface Shared {
+  readonly options: ServerOptions;
+  readonly limits: FlowLimits;
+  readonly app: App;
+  readonly monitor: ConnectionMonitor | null;
+  /** The one timer of the server's deadlines (timeouts.ts). */
+  readonly sweep: DeadlineSweep;
 }
 
 /** Up to this many bytes, a frame's chunks are joined before writing (measured with npm run bench). */
@@ -98,30 +171,53 @@ const SMALL_WRITE = 1024;
 
 const now = (): number => performance.now();
 
-/** One socket's glue: the connection's sink and the listener's handler. */
-class SocketGlue implements ConnectionSink, ConnectionHandler, Link {
+/**
+ * One socket's glue: the connection's sink, the listener's handler, and its own entry in the
+ * server's deadline sweep (so no timer object per connection).
+ */
+class SocketGlue implements ConnectionSink, ConnectionHandler, Link, Scheduled, DeadlineTimer {
   readonly connection: Connection;
   readonly flow: FlowState;
-  readonly timer: DeadlineTimer;
   readonly handle: SocketConnection;
   tap: ByteTap | null = null;
-  private readonly monitor: ConnectionMonitor | null;
+  /** The sweep's bucket for this connection (kept by the sweep). */
+  sweepTick = DeadlineSweep.UNSCHEDULED;
+  /** A `'drain'` listener is waiting (added when a write was refused, gone once it fires). */
+  private awaitingDrain = false;
 
   constructor(
     readonly socket: net.Socket,
-    options: ServerOptions,
-    readonly limits: FlowLimits,
-    private readonly app: App,
+    private readonly shared: Shared,
   ) {
     socket.setNoDelay(true);
-    socket.on('drain', this.drained);
-    this.flow = new FlowControl(limits);
-    this.connection = new Connection(this, options, now);
-    this.timer = new DeadlineTimer(this.connection, now);
+    this.flow = new FlowControl(shared.limits);
+    this.connection = new Connection(this, shared.options, now);
     this.handle = new SocketConnection(this);
-    this.monitor = options.monitor ?? null;
-    this.monitor?.accepted(this.handle, `${socket.remoteAddress}:${socket.remotePort}`);
-    this.timer.arm();
+    shared.monitor?.accepted(this.handle, () => `${socket.remoteAddress}:${socket.remotePort}`);
+    this.arm();
+  }
+
+  get limits(): FlowLimits {
+    return this.shared.limits;
+  }
+
+  /** The handle's way to say "the deadline may have moved earlier" (a close started): the glue itself. */
+  get timer(): DeadlineTimer {
+    return this;
+  }
+
+  // Deadlines (timeouts.ts).
+
+  arm(): void {
+    this.shared.sweep.schedule(this);
+  }
+
+  deadline(): number | null {
+    return this.connection.deadline();
+  }
+
+  checkTimers(): void {
+    this.connection.checkTimers();
   }
 
   // The listener's handler.
@@ -136,14 +232,14 @@ class SocketGlue implements ConnectionSink, ConnectionHandler, Link {
     } finally {
       this.socket.uncork();
     }
-    this.timer.arm();
+    this.arm();
     this.applyFlow();
   }
 
   closed(): void {
-    this.timer.stop();
+    this.shared.sweep.unschedule(this);
     this.connection.transportClosed();
-    this.monitor?.gone(this.handle);
+    this.shared.monitor?.gone(this.handle);
   }
 
   // The connection's sink.
@@ -167,6 +263,7 @@ class SocketGlue implements ConnectionSink, ConnectionHandler, Link {
     // The socket's buffer is over its high-water mark: stop reading until 'drain' (chapter 09).
     if (!accepted) {
       this.flow.writeRefused();
+      this.awaitDrain();
       this.applyFlow();
     }
   }
@@ -176,22 +273,31 @@ class SocketGlue implements ConnectionSink, ConnectionHandler, Link {
   }
 
   destroy(reason: string): void {
-    this.monitor?.dropped(this.handle, reason);
+    this.shared.monitor?.dropped(this.handle, reason);
     this.socket.destroy();
   }
 
   emit(event: ConnectionEvent): void {
-    this.monitor?.event(this.handle, event);
-    const result = this.app(this.handle, event);
+    this.shared.monitor?.event(this.handle, event);
+    const result = this.shared.app(this.handle, event);
     if (event.type === 'message' && isPromiseLike(result)) this.track(result, event.message);
   }
 
   // Flow control.
 
-  private readonly drained = (): void => {
-    this.flow.drained();
-    this.applyFlow();
-  };
+  /**
+   * Reading resumes when the socket's buffer is empty again. The listener exists only while a
+   * write waits: most connections never fill their buffer, so most never pay for one.
+   */
+  private awaitDrain(): void {
+    if (this.awaitingDrain) return;
+    this.awaitingDrain = true;
+    this.socket.once('drain', () => {
+      this.awaitingDrain = false;
+      this.flow.drained();
+      this.applyFlow();
+    });
+  }
 
   /** Asks chapter 09 what to do to the socket's read side, and does it. */
   private applyFlow(): void {
@@ -209,7 +315,7 @@ class SocketGlue implements ConnectionSink, ConnectionHandler, Link {
       this.flow.messageFinished(length);
       // The application made progress: the connection is not idle, even while reading is paused.
       this.connection.progressed();
-      this.timer.arm();
+      this.arm();
       this.applyFlow();
     };
     result.then(done, () => {

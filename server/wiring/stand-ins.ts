@@ -20,6 +20,7 @@ import type { Message } from '@impl/07-messages/assembler.ts';
 import type { Expiry } from '@impl/08-heartbeat/watchdog.ts';
 import type { SendData } from '@impl/10-app/arguments.ts';
 import type { Closable } from '@impl/10-app/shutdown.ts';
+import type { HandshakePolicy } from '@impl/12-http-world/policy.ts';
 
 const encoder = new TextEncoder();
 
@@ -102,11 +103,36 @@ export function codeOfError(error: unknown): CloseInfo {
 
 /** Until chapter 07: a single-frame message passes as is (text unchecked); fragments are refused. */
 export class SingleFrameMessages {
+  /** The frame arriving in pieces: its opcode and its pieces so far. */
+  private arriving: { readonly opcode: number; readonly pieces: Uint8Array[] } | null = null;
+
   push(frame: Frame): Message | null {
     if (!frame.fin || frame.opcode === Opcode.Continuation) throw new Error('fragmented messages need chapter 07');
     return frame.opcode === Opcode.Text
       ? { type: 'text', data: new TextDecoder().decode(frame.payload) }
       : { type: 'binary', data: frame.payload };
+  }
+
+  startFrame(opcode: number, fin: boolean): void {
+    if (!fin || opcode === Opcode.Continuation) throw new Error('fragmented messages need chapter 07');
+    this.arriving = { opcode, pieces: [] };
+  }
+
+  pushPayload(piece: Uint8Array): void {
+    this.arriving?.pieces.push(piece.slice());
+  }
+
+  endFrame(): Message | null {
+    const frame = this.arriving;
+    this.arriving = null;
+    if (frame === null) return null;
+    const payload = new Uint8Array(frame.pieces.reduce((total, piece) => total + piece.length, 0));
+    let at = 0;
+    for (const piece of frame.pieces) {
+      payload.set(piece, at);
+      at += piece.length;
+    }
+    return this.push({ fin: true, rsv1: false, rsv2: false, rsv3: false, opcode: frame.opcode, masked: true, payload });
   }
 
   get bufferedLength(): number {
@@ -149,4 +175,13 @@ export async function dropEveryone(clients: Iterable<Closable>): Promise<void> {
   const all = [...clients];
   for (const client of all) client.terminate();
   await Promise.all(all.map((client) => client.closed));
+}
+
+/**
+ * Until chapter 12's policy is written: a server run without one (no allowed origins, no token, no
+ * redirect, no hook) accepts as chapter 04 decided; one given a policy refuses with 501 rather
+ * than let through what the policy would refuse.
+ */
+export function isEmptyPolicy(policy: HandshakePolicy): boolean {
+  return policy.allowedOrigins === undefined && policy.token === undefined && policy.redirects === undefined && policy.verifyClient === undefined;
 }

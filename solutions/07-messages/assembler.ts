@@ -4,7 +4,8 @@
  * A message is one data frame with FIN set, or a text/binary frame with FIN clear followed by
  * continuation frames, the last with FIN set. Control frames may come between fragments; they never
  * reach the assembler (the connection answers them at once). The size limit applies to the whole
- * message across its fragments (1009), and text is validated fragment by fragment (1007 fails fast).
+ * message across its fragments (1009), the number of fragments is limited too (1008), and text is
+ * validated fragment by fragment (1007 fails fast).
  *
  * ```
  *  01 03 48 65 6c   text, FIN clear   "Hel"  → null  (message started)
@@ -12,29 +13,69 @@
  *  80 02 6c 6f      continuation, FIN "lo"   → { type: 'text', data: 'Hello' }
  * ```
  *
- * Fragments are kept in a ByteQueue (chapter 02) and joined once, when the final one arrives:
- * appending each fragment to a growing buffer would copy the message over and over (O(n²) for n
- * fragments). Text is decoded once at the end too; the validator has already proven it well-formed.
+ * A frame usually comes whole (`push`). A frame larger than what has arrived comes in pieces instead:
+ * the connection calls `startFrame` from its header, `pushPayload` for each piece as it arrives and
+ * `endFrame` at its end, so that text is checked as its bytes come (a 1 MiB frame whose first
+ * bytes are invalid fails with 1007 before the rest arrives) and the bytes are copied once, into a
+ * buffer of the frame's size, as they come. `push` is those three calls, with a shortcut.
+ *
+ * A message in one frame is passed on as the frame's own bytes, without a copy. A fragmented one is
+ * copied into one buffer that doubles its size when it is full: each byte is then copied about
+ * twice at most (O(n) in all, not the O(n²) of growing by each fragment's length), the memory held
+ * stays within twice the payload whatever the number of fragments, and no fragment keeps the socket
+ * chunk it came in alive. Text is decoded once at the end; the validator has already proven it
+ * well-formed.
  */
 import { ProtocolError } from '../../core/errors.ts';
 import { CloseCode } from '../../core/close-code.ts';
-import { ByteQueue } from '../02-http-head/byte-queue.ts';
 import type { Frame } from '../../core/frame.ts';
 import { Opcode } from '../../core/frame.ts';
-import { Utf8Validator } from './utf8.ts';
+import { Utf8Validator, isValidUtf8 } from './utf8.ts';
 
 /** A complete message. */
 export type Message =
   | { readonly type: 'text'; readonly data: string }
   | { readonly type: 'binary'; readonly data: Uint8Array };
 
+/** A UTF-8 validator fed in pieces: chapter 07's {@link Utf8Validator}, or chapter 11's faster one. */
+export interface IncrementalUtf8Validator {
+  /** False as soon as the bytes so far cannot begin valid UTF-8. */
+  push(bytes: Uint8Array): boolean;
+  /** Whether the text may end here (no code point left unfinished). */
+  end(): boolean;
+}
+
+/** How text is checked: a whole message in one frame, or a fragmented one piece by piece. */
+export interface Utf8Checks {
+  /** Whether `bytes`, a whole message, is valid UTF-8. */
+  readonly isValid: (bytes: Uint8Array) => boolean;
+  /** A fresh validator for one fragmented text message. */
+  readonly createValidator: () => IncrementalUtf8Validator;
+}
+
+/** Chapter 07's own checks, the default. */
+export const defaultUtf8Checks: Utf8Checks = { isValid: isValidUtf8, createValidator: () => new Utf8Validator() };
+
 export interface AssemblerOptions {
   /** Largest message in bytes, across all its fragments (default 64 MiB) → 1009. */
   readonly maxMessageLength?: number;
+  /**
+   * Most frames one message may be sent in (default 16,384) → 1008. Without it, a client can send
+   * a message of millions of empty or one-byte fragments that never reaches the size limit but
+   * costs the server work per frame for as long as it likes. The code is 1008 (policy violation),
+   * not 1009: RFC 6455 §7.4.1 gives 1009 to a message "too big" to process, and such a message may
+   * be a few bytes long; 1008 is the code for refusing what breaks the endpoint's own policy when no
+   * more specific code fits.
+   */
+  readonly maxFragments?: number;
+  /** How text is checked (default {@link defaultUtf8Checks}; chapter 11 offers faster ones). */
+  readonly utf8?: Utf8Checks;
 }
 
 /** Default largest message: 64 MiB. */
 export const DEFAULT_MAX_MESSAGE_LENGTH = 64 * 1024 * 1024;
+/** Default most fragments per message: 16,384 (what the `ws` package allows, too). */
+export const DEFAULT_MAX_FRAGMENTS = 16_384;
 // @remove
 
 /**
@@ -43,11 +84,51 @@ export const DEFAULT_MAX_MESSAGE_LENGTH = 64 * 1024 * 1024;
  */
 const textDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
-/** The message being assembled: its type, its fragments so far, and (for text) the validator. */
+/** The first buffer of a fragmented message holds at least this many bytes. */
+const MIN_BUFFER_CAPACITY = 1024;
+
+/**
+ * The bytes of a fragmented message, in one buffer that doubles when full (never past the message
+ * limit, so a message at the limit does not reserve twice the limit).
+ */
+class MessageBuffer {
+  private bytes: Uint8Array;
+  length = 0;
+
+  /** Room for `capacity` bytes to start with (at least 1 KiB, at most the message limit). */
+  constructor(
+    capacity: number,
+    private readonly maxLength: number,
+  ) {
+    this.bytes = new Uint8Array(Math.min(Math.max(capacity, MIN_BUFFER_CAPACITY), maxLength));
+  }
+
+  /** Copies `piece` after the bytes so far (the caller has checked the limit). */
+  append(piece: Uint8Array): void {
+    const needed = this.length + piece.length;
+    if (needed > this.bytes.length) {
+      const grown = new Uint8Array(Math.min(Math.max(needed, 2 * this.bytes.length), this.maxLength));
+      grown.set(this.bytes.subarray(0, this.length));
+      this.bytes = grown;
+    }
+    this.bytes.set(piece, this.length);
+    this.length = needed;
+  }
+
+  /** The message: a view of the filled part (the spare capacity goes with the buffer). */
+  contents(): Uint8Array {
+    return this.bytes.subarray(0, this.length);
+  }
+}
+
+/** The message being assembled: its type, its bytes and frames so far, and (for text) the validator. */
 interface MessageInProgress {
   readonly type: 'text' | 'binary';
-  readonly fragments: ByteQueue;
-  readonly utf8: Utf8Validator | null;
+  readonly buffer: MessageBuffer;
+  fragments: number;
+  readonly utf8: IncrementalUtf8Validator | null;
+  /** Whether the frame being received is the message's last. */
+  fin: boolean;
 }
 // @end
 
@@ -55,61 +136,111 @@ interface MessageInProgress {
 export class MessageAssembler {
   // @remove
   private current: MessageInProgress | null = null;
+  private readonly maxMessageLength: number;
+  private readonly maxFragments: number;
+  private readonly utf8: Utf8Checks;
   // @end
 
-  constructor(readonly options: AssemblerOptions = {}) {}
+  constructor(readonly options: AssemblerOptions = {}) {
+    // @remove
+    this.maxMessageLength = options.maxMessageLength ?? DEFAULT_MAX_MESSAGE_LENGTH;
+    this.maxFragments = options.maxFragments ?? DEFAULT_MAX_FRAGMENTS;
+    this.utf8 = options.utf8 ?? defaultUtf8Checks;
+    // @end
+  }
 
   /**
    * Takes the next data frame (text, binary or continuation) and returns the message it completes,
    * or null while the message is unfinished. Throws {@link ProtocolError}: 1002 for a continuation
    * with nothing to continue or a new message inside an unfinished one, 1007 for invalid UTF-8 (as
-   * soon as the fragment shows it), 1009 past `maxMessageLength`.
+   * soon as the fragment shows it), 1008 past `maxFragments` frames, 1009 past `maxMessageLength`.
    */
   push(frame: Frame): Message | null {
-    // @solution MessageAssembler.push: start, continue or finish a message; validate text fragment by fragment
-    // 1. Start a message, or continue the one in progress (RFC 6455 §5.4).
-    let message: MessageInProgress;
-    if (frame.opcode === Opcode.Continuation) {
-      if (this.current === null) throw new ProtocolError('continuation frame with no message to continue');
-      message = this.current;
-    } else if (frame.opcode === Opcode.Text || frame.opcode === Opcode.Binary) {
-      if (this.current !== null) {
-        this.current = null;
-        throw new ProtocolError('new data frame inside an unfinished fragmented message');
-      }
+    // @solution MessageAssembler.push: a whole single-frame message at once (no copy), anything else as startFrame, pushPayload, endFrame
+    // A whole message in one frame, the common case: checked in one piece and passed on without a copy.
+    if (frame.fin && this.current === null && isDataOpcode(frame.opcode)) {
+      this.checkLength(frame.payload.length);
       const type = frame.opcode === Opcode.Text ? 'text' : 'binary';
-      message = { type, fragments: new ByteQueue(), utf8: type === 'text' ? new Utf8Validator() : null };
+      if (type === 'text' && !this.utf8.isValid(frame.payload)) throw invalidText();
+      return finished(type, frame.payload);
+    }
+    this.startFrame(frame.opcode, frame.fin, frame.payload.length);
+    this.pushPayload(frame.payload);
+    return this.endFrame();
+    // @end
+  }
+
+  /**
+   * Starts a data frame whose payload will come in pieces ({@link pushPayload}, then
+   * {@link endFrame}): the connection calls it for a frame larger than what has arrived, so that
+   * its bytes are checked as they come. Throws like {@link push}, from the frame's header alone.
+   */
+  startFrame(opcode: number, fin: boolean, payloadLength: number): void {
+    // @solution MessageAssembler.startFrame: the fragmentation rules, the fragment count and the size limit, from the header; a buffer for the bytes
+    // 1. A text or binary frame starts a message, a continuation continues the one in progress (RFC 6455 §5.4).
+    const message = this.current;
+    if (opcode === Opcode.Continuation) {
+      if (message === null) throw new ProtocolError('continuation frame with no message to continue');
+      this.current = null; // whatever goes wrong below, this message is over
+      message.fragments++;
+      if (message.fragments > this.maxFragments) {
+        throw new ProtocolError(
+          `message in more than ${this.maxFragments} fragments (RFC 6455 §7.4.1, 1008 "policy violation")`,
+          CloseCode.PolicyViolation,
+        );
+      }
+      this.checkLength(message.buffer.length + payloadLength);
       this.current = message;
-    } else {
-      throw new Error(`the assembler takes data frames only, not opcode ${frame.opcode}`);
+      message.fin = fin;
+      return;
     }
-
-    // 2. The limit is on the whole message: check it now that this fragment's length is known.
-    const max = this.options.maxMessageLength ?? DEFAULT_MAX_MESSAGE_LENGTH;
-    if (message.fragments.length + frame.payload.length > max) {
+    if (!isDataOpcode(opcode)) throw new Error(`the assembler takes data frames only, not opcode ${opcode}`);
+    if (message !== null) {
       this.current = null;
-      throw new ProtocolError(`message of more than ${max} bytes`, CloseCode.MessageTooBig);
+      throw new ProtocolError('new data frame inside an unfinished fragmented message');
     }
+    // 2. A new message: its length so far is this frame's. A message in this one frame gets a
+    //    buffer of exactly its size; the first of several fragments one with room to grow.
+    this.checkLength(payloadLength);
+    const type = opcode === Opcode.Text ? 'text' : 'binary';
+    const buffer = new MessageBuffer(fin ? payloadLength : 2 * payloadLength, this.maxMessageLength);
+    const utf8 = type === 'text' ? this.utf8.createValidator() : null;
+    this.current = { type, buffer, fragments: 1, utf8, fin };
+    // @end
+  }
 
-    // 3. Fail fast on invalid text (§8.1): this fragment, not the end of the message, decides.
-    if (message.utf8 !== null && !message.utf8.push(frame.payload)) {
+  /**
+   * The next piece of the current frame's payload, unmasked. Invalid UTF-8 throws 1007 here, as
+   * soon as the piece that holds it arrives (fail fast, RFC 6455 §8.1).
+   */
+  pushPayload(piece: Uint8Array): void {
+    // @solution MessageAssembler.pushPayload: check the piece as text (1007 now), then copy it into the message's buffer
+    const message = this.current;
+    if (message === null) throw new Error('pushPayload without a frame started');
+    if (message.utf8 !== null && !message.utf8.push(piece)) {
       this.current = null;
-      throw new ProtocolError('invalid UTF-8 in a text message', CloseCode.InvalidPayload);
+      throw invalidText();
     }
-    message.fragments.push(frame.payload);
-    if (!frame.fin) return null;
+    message.buffer.append(piece);
+    // @end
+  }
 
-    // 4. The final fragment: the message must not end inside a code point; join once, decode once.
+  /** The current frame's payload is complete: returns the message it completes, or null. */
+  endFrame(): Message | null {
+    // @solution MessageAssembler.endFrame: on FIN, the end-of-text check (1007), then the message; otherwise null
+    const message = this.current;
+    if (message === null) throw new Error('endFrame without a frame started');
+    if (!message.fin) return null;
+    // The final fragment: the message must not end inside a code point (§8.1), whatever this one held.
     this.current = null;
     if (message.utf8 !== null && !message.utf8.end()) {
       throw new ProtocolError('text message ends inside a UTF-8 sequence', CloseCode.InvalidPayload);
     }
-    const data = message.fragments.consume(message.fragments.length);
-    return message.type === 'text' ? { type: 'text', data: textDecoder.decode(data) } : { type: 'binary', data };
+    return finished(message.type, message.buffer.contents());
     // @end
   }
 
-  /** Whether a fragmented message is in progress. */
+  /** Whether a message is in progress: fragments of it have come, or a frame of it is arriving. */
   get inProgress(): boolean {
     // @solution MessageAssembler.inProgress: true between a first fragment and its final one
     return this.current !== null;
@@ -123,7 +254,31 @@ export class MessageAssembler {
    */
   get bufferedLength(): number {
     // @solution MessageAssembler.bufferedLength: the bytes of the fragments kept so far, 0 between messages
-    return this.current?.fragments.length ?? 0;
+    return this.current?.buffer.length ?? 0;
     // @end
   }
+  // @remove
+
+  /** The limit is on the whole message (RFC 6455 §10.4): checked as soon as a fragment's length is known. */
+  private checkLength(length: number): void {
+    if (length <= this.maxMessageLength) return;
+    this.current = null;
+    throw new ProtocolError(`message of more than ${this.maxMessageLength} bytes`, CloseCode.MessageTooBig);
+  }
+  // @end
 }
+// @remove
+
+/** The message a complete payload makes: text decoded once (already validated), binary as is. */
+function finished(type: 'text' | 'binary', data: Uint8Array): Message {
+  return type === 'text' ? { type, data: textDecoder.decode(data) } : { type, data };
+}
+
+function isDataOpcode(opcode: number): boolean {
+  return opcode === Opcode.Text || opcode === Opcode.Binary;
+}
+
+function invalidText(): ProtocolError {
+  return new ProtocolError('invalid UTF-8 in a text message', CloseCode.InvalidPayload);
+}
+// @end

@@ -141,6 +141,13 @@ describe('RFC 6455 §5.2, §5.6: the server echoes single-frame messages', () =>
     for (const byte of clientFrame({ opcode: TEXT, payload })) await client.write(Uint8Array.of(byte));
     await expectEcho(client, TEXT, payload, '130-byte text message written one byte per TCP write');
   });
+
+  it('a ping of 125 bytes written one byte at a time', async () => {
+    const client = await open();
+    const payload = patternBytes(125, 3);
+    for (const byte of clientFrame({ opcode: PING, payload })) await client.write(Uint8Array.of(byte));
+    await expectEcho(client, PONG, payload, 'a pong with the 125 bytes of a ping written one byte per TCP write: a control frame is answered once all of it has come (RFC 6455 §5.5.2)');
+  });
 });
 
 describe('RFC 6455 §5.5.2: a ping is answered with a pong', () => {

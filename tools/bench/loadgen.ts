@@ -1,100 +1,142 @@
 /**
- * The load generator: its own process (forked by the runner), so it never shares a JavaScript
+ * The load generator: its own process (started by the runner), so it never shares a JavaScript
  * thread with the server it measures. It receives one scenario at a time over IPC and answers with
- * what it counted.
+ * what it counted. It reads the server's CPU time and memory from /proc itself (proc.ts), at the
+ * very moments its measurement starts and ends.
  *
- * A scenario opens `connections` WebSocket connections and drives traffic on `active` of them. Each
- * active connection keeps a window of `window` messages in flight: it sends the whole window at
- * once, then, after every chunk the server sends, as many new messages as replies that chunk
- * completed, in one write. Messages are pre-built masked frames; replies are counted from their
- * headers. After a warm-up (so the JIT has compiled the server's hot paths) the counters are read at
- * the start and at the end of the measured interval.
+ * Three kinds of scenario:
+ * - traffic: `connections` WebSocket connections, each keeping a window of `window` messages in
+ *   flight. It sends the whole window at once, then, after every chunk the server sends, as many
+ *   new messages as replies that chunk completed, in one write. Messages are pre-built masked frames
+ *   (payloads.ts); replies are counted from their headers. After a warm-up (so the JIT has compiled
+ *   the server's hot paths) the counters and the server's CPU time are read at the start and at the
+ *   end of the measured interval. A `background` connection can send huge messages beside them,
+ *   uncounted, to show how long the others wait;
+ * - idle: the server's resident memory before and after opening `connections` connections that
+ *   then send nothing;
+ * - flood: one message in many one-byte fragments (flood.ts).
  */
 import type net from 'node:net';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { Opcode } from '../../core/frame.ts';
-import { clientFrame } from '../wire/frame-encoder.ts';
-import { ReplyReader, connectWebSocket, repeated } from '../wire/load-client.ts';
+import { ReplyReader, repeated } from '../wire/load-client.ts';
+import { openConnections, type Target } from './connect.ts';
+import { runFlood, type FloodResult, type FloodSpec } from './flood.ts';
+import { messagesFor, type Content, type Message } from './payloads.ts';
+import { cpuTimeMs, memoryBytes, openFileLimit } from './proc.ts';
 
-export interface ScenarioSpec {
-  readonly port: number;
-  readonly path: string;
-  /** Connections opened; the first `active` ones carry traffic, the rest stay idle and open. */
+export interface TrafficSpec extends Target {
+  readonly kind: 'traffic';
   readonly connections: number;
-  readonly active: number;
-  /** Messages in flight per active connection. */
+  /** Messages in flight per connection. */
   readonly window: number;
-  /** Payload size in bytes; text (ASCII) when `text`, else binary. */
+  readonly content: Content;
+  /** Payload size in bytes; with `randomSizes`, the largest of sizes spread over 0…size. */
   readonly size: number;
-  readonly text: boolean;
+  readonly randomSizes: boolean;
   readonly warmupMs: number;
   readonly durationMs: number;
   /** Record every round trip (window 1 gives true request/response latency). */
   readonly latency: boolean;
   /** Check that one message comes back byte for byte before measuring (off for the ceiling). */
   readonly verifyEcho: boolean;
+  /**
+   * One more connection that sends these messages one at a time all along, uncounted: what the
+   * measured connections wait while the server works on a huge message.
+   */
+  readonly background?: { readonly content: Content; readonly size: number };
 }
 
-export interface ScenarioResult {
+export interface IdleSpec extends Target {
+  readonly kind: 'idle';
+  readonly connections: number;
+  /** How long the connections stay open and silent before the server's memory is read. */
+  readonly settleMs: number;
+}
+
+export type ScenarioSpec = TrafficSpec | IdleSpec | FloodSpec;
+
+export interface TrafficResult {
+  readonly kind: 'traffic';
   readonly messages: number;
   readonly payloadBytes: number;
   readonly elapsedMs: number;
-  /** Time to open every connection (handshakes, 100 at a time). */
-  readonly connectMs: number;
-  /** Round-trip percentiles in microseconds (latency scenarios). */
+  /** The server's CPU time (user + system) during the measured interval. */
+  readonly serverCpuMs: number;
+  /** Round-trip percentiles and the longest round trip, in microseconds (latency scenarios). */
   readonly p50Us?: number;
   readonly p99Us?: number;
+  readonly maxUs?: number;
 }
 
-const CONNECT_CONCURRENCY = 100;
+export interface IdleResult {
+  readonly kind: 'idle';
+  readonly connections: number;
+  /** The server's VmRSS before the connections were opened, and once they had been idle a while. */
+  readonly rssBeforeBytes: number;
+  readonly rssAfterBytes: number;
+  readonly connectMs: number;
+}
 
-export async function runScenario(spec: ScenarioSpec): Promise<ScenarioResult> {
-  const payload = new Uint8Array(spec.size);
-  for (let i = 0; i < payload.length; i++) payload[i] = spec.text ? 97 + (i % 26) : (i * 31) & 0xff;
-  const opcode = spec.text ? Opcode.Text : Opcode.Binary;
-  // Masked once, with one random key, before the measurement (RFC 6455 §5.3).
-  const frame = clientFrame({ opcode, payload });
-  // Small frames: a window goes out as one slice of this buffer. Large ones are written one by one.
-  const batch = frame.length <= 4096 ? repeated(frame, spec.window) : null;
+export type ScenarioResult = TrafficResult | IdleResult | FloodResult;
 
-  const started = performance.now();
-  const sockets: net.Socket[] = [];
-  const opened: Array<{ socket: net.Socket; rest: Buffer }> = [];
-  let failure: Error | null = null;
-  try {
-    for (let next = 0; next < spec.connections; next += CONNECT_CONCURRENCY) {
-      const count = Math.min(CONNECT_CONCURRENCY, spec.connections - next);
-      const group = await Promise.all(Array.from({ length: count }, () => connectWebSocket(spec.port, spec.path)));
-      for (const connection of group) {
-        sockets.push(connection.socket);
-        opened.push(connection);
-        connection.socket.on('error', () => {});
-      }
-    }
-  } catch (error) {
-    for (const socket of sockets) socket.destroy();
-    throw error;
+/** The fewest replies a measurement counts, however long they take (up to MAX_WAIT_MS). */
+const MIN_MEASURED_REPLIES = 8;
+/** How long a warm-up or a measurement may stretch to reach its replies. */
+const MAX_WAIT_MS = 20_000;
+/** Handshakes done before an idle measurement, so code compiled once is not counted per connection. */
+const IDLE_WARMUP_CONNECTIONS = 50;
+/** Descriptors a process needs beside its sockets (stdio, IPC, the event loop's own). */
+const SPARE_FILE_DESCRIPTORS = 64;
+
+/**
+ * The last scenario's messages (its measured and its background ones): the servers take turns on
+ * each scenario, so the same are asked for again, and a 32 MiB text takes a while to build.
+ */
+const recentMessages = new Map<string, Message[]>();
+const RECENT_MESSAGE_SETS = 2;
+
+function cachedMessages(content: Content, size: number, randomSizes: boolean): Message[] {
+  const key = `${content}/${size}/${randomSizes}`;
+  let messages = recentMessages.get(key);
+  if (messages === undefined) {
+    messages = messagesFor(content, size, randomSizes);
+    recentMessages.set(key, messages);
+    // A Map iterates in insertion order: its first key is the oldest.
+    if (recentMessages.size > RECENT_MESSAGE_SETS) recentMessages.delete(recentMessages.keys().next().value!);
   }
-  const connectMs = performance.now() - started;
+  return messages;
+}
 
+export async function runTraffic(spec: TrafficSpec): Promise<TrafficResult> {
+  const messages = cachedMessages(spec.content, spec.size, spec.randomSizes);
+  // One small message: a window goes out as one slice of this buffer. Others go out one by one.
+  const only = messages.length === 1 ? messages[0]! : null;
+  const batch = only !== null && only.frame.length <= 4096 ? repeated(only.frame, spec.window) : null;
+  const sockets = await openConnections(spec, spec.connections);
   try {
-    if (spec.verifyEcho) await verifyEcho(opened[0]!.socket, opcode, payload, frame);
+    if (spec.verifyEcho) await verifyEcho(sockets[0]!, messages[messages.length >> 1]!);
 
-    let messages = 0;
+    let replies = 0;
     let payloadBytes = 0;
     let running = true;
+    let failure: Error | null = null;
     const latencies: number[] = [];
     let recording = false;
 
-    for (const { socket } of opened.slice(0, spec.active)) {
+    sockets.forEach((socket, index) => {
       const sentAt: number[] = [];
       let owed = 0;
+      // Each connection starts at its own place in the messages, so their sizes mix at any moment.
+      let next = index % messages.length;
       const reader = new ReplyReader((replyOpcode, length) => {
         if (replyOpcode === Opcode.Close) {
           failure ??= new Error('the server sent a close frame during the measurement');
           return;
         }
-        messages++;
+        replies++;
         payloadBytes += length;
         owed++;
         if (spec.latency) {
@@ -104,8 +146,13 @@ export async function runScenario(spec: ScenarioSpec): Promise<ScenarioResult> {
       });
       const send = (count: number): void => {
         if (spec.latency) for (let i = 0; i < count; i++) sentAt.push(performance.now());
-        if (batch !== null) socket.write(batch.subarray(0, count * frame.length));
-        else for (let i = 0; i < count; i++) socket.write(frame);
+        if (batch !== null) return void socket.write(batch.subarray(0, count * only!.frame.length));
+        socket.cork();
+        for (let i = 0; i < count; i++) {
+          socket.write(messages[next]!.frame);
+          next = (next + 1) % messages.length;
+        }
+        socket.uncork();
       };
       socket.on('data', (chunk: Buffer) => {
         reader.feed(chunk);
@@ -119,38 +166,79 @@ export async function runScenario(spec: ScenarioSpec): Promise<ScenarioResult> {
         if (running) failure ??= new Error('the server closed a connection during the measurement');
       });
       send(spec.window);
+    });
+    if (spec.background !== undefined) {
+      const [message] = cachedMessages(spec.background.content, spec.background.size, false);
+      const [socket] = await openConnections(spec, 1);
+      sockets.push(socket!);
+      const reader = new ReplyReader((replyOpcode) => {
+        if (replyOpcode === Opcode.Close) failure ??= new Error('the server closed the background connection');
+        else if (running) socket!.write(message!.frame);
+      });
+      socket!.on('data', (chunk: Buffer) => reader.feed(chunk));
+      socket!.write(message!.frame);
     }
 
-    await sleep(spec.warmupMs);
-    const first = { messages, payloadBytes, at: performance.now() };
+    // Large messages take long: the warm-up lasts until every connection has had a reply, and the
+    // measurement until it holds a few replies, so that neither is a fraction of one message.
+    await waitFor(spec.warmupMs, () => replies >= spec.connections || failure !== null);
+    const first = { replies, payloadBytes, at: performance.now(), cpuMs: cpuTimeMs(spec.serverPid) };
     recording = true;
-    await sleep(spec.durationMs);
-    const last = { messages, payloadBytes, at: performance.now() };
+    await waitFor(spec.durationMs, () => replies - first.replies >= MIN_MEASURED_REPLIES || failure !== null);
+    const last = { replies, payloadBytes, at: performance.now(), cpuMs: cpuTimeMs(spec.serverPid) };
     running = false;
     if (failure !== null) throw failure;
-    if (last.messages === first.messages) throw new Error('no reply at all during the measurement');
+    if (last.replies === first.replies) throw new Error(`no reply at all in ${Math.round(last.at - first.at)} ms`);
 
-    const result: ScenarioResult = {
-      messages: last.messages - first.messages,
+    const result: TrafficResult = {
+      kind: 'traffic',
+      messages: last.replies - first.replies,
       payloadBytes: last.payloadBytes - first.payloadBytes,
       elapsedMs: last.at - first.at,
-      connectMs,
+      serverCpuMs: last.cpuMs - first.cpuMs,
     };
     if (!spec.latency) return result;
     latencies.sort((a, b) => a - b);
-    return { ...result, p50Us: percentile(latencies, 0.5) * 1000, p99Us: percentile(latencies, 0.99) * 1000 };
+    const [p50Us, p99Us, maxUs] = [0.5, 0.99, 1].map((p) => percentile(latencies, p) * 1000);
+    return { ...result, p50Us, p99Us, maxUs };
   } finally {
     for (const socket of sockets) socket.destroy();
   }
 }
 
+export async function runIdle(spec: IdleSpec): Promise<IdleResult> {
+  checkFileLimit('the load generator', openFileLimit(), spec.connections);
+  checkFileLimit('the server', openFileLimit(spec.serverPid), spec.connections);
+  for (const socket of await openConnections(spec, IDLE_WARMUP_CONNECTIONS)) socket.destroy();
+  await sleep(300);
+  const rssBeforeBytes = memoryBytes(spec.serverPid, 'VmRSS');
+  const started = performance.now();
+  const sockets = await openConnections(spec, spec.connections);
+  const connectMs = performance.now() - started;
+  try {
+    let closed = 0;
+    for (const socket of sockets) socket.on('close', () => closed++);
+    await sleep(spec.settleMs);
+    const rssAfterBytes = memoryBytes(spec.serverPid, 'VmRSS');
+    if (closed > 0) throw new Error(`the server closed ${closed} idle connection(s)`);
+    return { kind: 'idle', connections: spec.connections, rssBeforeBytes, rssAfterBytes, connectMs };
+  } finally {
+    for (const socket of sockets) socket.destroy();
+  }
+}
+
+function checkFileLimit(who: string, limit: number, connections: number): void {
+  if (limit >= connections + SPARE_FILE_DESCRIPTORS) return;
+  throw new Error(`${who} may open ${limit} files (ulimit -n), too few for ${connections} connections`);
+}
+
 /** Sends one message and checks it comes back unchanged (a broken echo would make the numbers lie). */
-function verifyEcho(socket: net.Socket, opcode: number, payload: Uint8Array, frame: Uint8Array): Promise<void> {
+function verifyEcho(socket: net.Socket, message: Message): Promise<void> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => done(new Error('no echo within 5 s')), 5000);
     const reader = new ReplyReader((replyOpcode, _length, echoed) => {
-      if (replyOpcode !== opcode) return done(new Error(`the echo came back with opcode ${replyOpcode}`));
-      if (echoed === null || !echoed.equals(payload)) return done(new Error('the echo differs from the message sent'));
+      if (replyOpcode !== message.opcode) return done(new Error(`the echo came back with opcode ${replyOpcode}`));
+      if (echoed === null || !echoed.equals(message.payload)) return done(new Error('the echo differs from the message sent'));
       done(null);
     });
     reader.capture = true;
@@ -162,7 +250,7 @@ function verifyEcho(socket: net.Socket, opcode: number, payload: Uint8Array, fra
       else reject(error);
     };
     socket.on('data', onData);
-    socket.write(frame);
+    socket.write(message.frame);
   });
 }
 
@@ -171,12 +259,35 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
 }
 
-function sleep(ms: number): Promise<void> {
+/** Waits `ms`, then on until `done()` holds, checking every few milliseconds, for MAX_WAIT_MS at most. */
+async function waitFor(ms: number, done: () => boolean): Promise<void> {
+  const deadline = performance.now() + MAX_WAIT_MS;
+  await sleep(ms);
+  while (!done() && performance.now() < deadline) await sleep(10);
+}
+
+export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-// Forked by the runner: answer every scenario it sends.
-if (process.send !== undefined) {
+export function runScenario(spec: ScenarioSpec): Promise<ScenarioResult> {
+  switch (spec.kind) {
+    case 'traffic':
+      return runTraffic(spec);
+    case 'idle':
+      return runIdle(spec);
+    case 'flood':
+      return runFlood(spec);
+    default: {
+      const unknown: never = spec;
+      throw new Error(`unknown scenario ${JSON.stringify(unknown)}`);
+    }
+  }
+}
+
+// Started by the runner (not imported): answer every scenario it sends.
+const started = process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (started && process.send !== undefined) {
   process.on('message', (message: { id: number; spec: ScenarioSpec }) => {
     runScenario(message.spec).then(
       (result) => process.send!({ id: message.id, result }),

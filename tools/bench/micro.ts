@@ -31,6 +31,10 @@ const { ChunkList, appendByConcat } = await from<typeof import('../../solutions/
 const { decodeUtf8, isValidUtf8Fast } = await from<typeof import('../../solutions/11-performance/utf8-fast.ts')>(
   '11-performance/utf8-fast.ts',
 );
+const { Utf8StreamValidator } = await from<typeof import('../../solutions/11-performance/utf8-stream.ts')>(
+  '11-performance/utf8-stream.ts',
+);
+const { Utf8Validator } = await from<typeof import('../../solutions/07-messages/utf8.ts')>('07-messages/utf8.ts');
 const bufferutil = createRequire(import.meta.url)('bufferutil') as {
   unmask(buffer: Uint8Array, mask: Uint8Array): void;
 };
@@ -176,6 +180,36 @@ for (const [label, size, fill] of [
     { name: 'ch11 decodeUtf8 (fatal TextDecoder)', run: () => decodeUtf8(data) },
     { name: 'node:buffer isUtf8 (C++)', run: () => isUtf8(data) },
   ]);
+}
+
+// (d) UTF-8 as the server checks it: piece by piece, as fragments or chunks arrive.
+console.log('\n(d) UTF-8 checked piece by piece (fragments, socket chunks): valid non-ASCII text');
+const japanese = new TextEncoder().encode('Déjà vu à la gare: 駅で会いましょう。 ');
+const mostlyJapanese = (i: number): number => japanese[(i + japanese.length) % japanese.length]!;
+for (const [label, fill] of [
+  ['French (1 in 10 bytes non-ASCII)', mixed],
+  ['French and Japanese (2 in 3 non-ASCII)', mostlyJapanese],
+] as const) {
+  for (const [size, pieceSize] of [
+    [64 * 1024, 64 * 1024],
+    [1024 * 1024, 64 * 1024],
+    [1024 * 1024, 1000],
+  ] as const) {
+    const data = payload(size, 2, fill);
+    // Pieces cut at fixed offsets, so code points are split across them as on the wire.
+    const pieces: Uint8Array[] = [];
+    for (let at = 0; at < data.length; at += pieceSize) pieces.push(data.subarray(at, at + pieceSize));
+    const check = (validator: { push(bytes: Uint8Array): boolean; end(): boolean }): boolean => {
+      let ok = true;
+      for (const piece of pieces) ok = validator.push(piece) && ok;
+      return ok;
+    };
+    if (!check(new Utf8Validator())) throw new Error('the benchmark text is not valid UTF-8');
+    compare(`${label}, ${formatSize(size)} in ${formatSize(pieceSize)} pieces`, size, [
+      { name: 'ch07 Utf8Validator (state machine)', run: () => check(new Utf8Validator()) },
+      { name: 'ch11 Utf8StreamValidator (isUtf8 runs)', run: () => check(new Utf8StreamValidator()) },
+    ]);
+  }
 }
 
 function formatSize(bytes: number): string {

@@ -1,6 +1,8 @@
 /**
- * `npm run conformance -- [--impl solutions|chapters] [--url ws://host:port/path] [--case 5.3]
- * [--chapter 07] [--json]`: run the RFC 6455 conformance suite and print a score per chapter.
+ * `npm run conformance -- [--impl solutions|chapters] [--server dedicated|node-http|express]
+ * [--url ws://host:port/path] [--case 5.3] [--chapter 07] [--json]`: run the RFC 6455 conformance
+ * suite and print a score per chapter. `--server` serves the tree's demo on its own listener (the
+ * default) or behind node:http or Express, through `handleUpgrade` (chapter 12).
  *
  * With `--url` every chapter counts. With `--impl` (default `solutions`) the tree's server is started
  * in this process, and the cases of chapters that are still starters are shown as pending. The exit
@@ -14,7 +16,7 @@ import { allCases, selectCases } from './cases/index.ts';
 import { formatResult, formatSummary, toJson } from './report.ts';
 import { DEFAULT_MAX_MESSAGE_SIZE, runSuite } from './runner.ts';
 import type { Target } from './case.ts';
-import { ECHO_PATH, parseTarget, startImplementation, type RunningTarget } from './target.ts';
+import { ECHO_PATH, SERVER_MODES, parseTarget, startImplementation, type RunningTarget, type ServerMode } from './target.ts';
 import { parseTree } from '../tree.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -22,6 +24,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 interface CliOptions {
   impl: string;
   url?: string;
+  server: ServerMode;
   case: string[];
   chapter?: ChapterNumber;
   json?: boolean;
@@ -33,6 +36,10 @@ const program = new Command()
   .description('RFC 6455 conformance cases against a WebSocket server')
   .option('--impl <tree>', 'start this tree in-process: solutions or chapters', 'solutions')
   .option('--url <url>', 'test a running server instead, e.g. ws://127.0.0.1:8080/echo')
+  .option('--server <mode>', 'with --impl: serve it on its own listener (dedicated), behind node:http (node-http) or Express (express)', (value: string) => {
+    if (!(SERVER_MODES as readonly string[]).includes(value)) throw new InvalidArgumentError(SERVER_MODES.join(', '));
+    return value as ServerMode;
+  }, 'dedicated' as ServerMode)
   .option('--case <id>', 'run only this case or family prefix (repeatable, comma-separated)', (value: string, previous: string[]) => [...previous, ...value.split(',')], [])
   .option('--chapter <n>', 'run only the cases tagged with this chapter', (value: string) => {
     const chapter = parseChapter(value);
@@ -75,7 +82,7 @@ try {
  */
 async function startServerUnlessStarter(chapters: Set<ChapterNumber>): Promise<RunningTarget | undefined> {
   try {
-    return await startImplementation(options.impl);
+    return await startImplementation(options.impl, options.server);
   } catch (error) {
     if (!chapters.has(1) && (error as Error).name === 'NotImplementedError') return undefined;
     throw error;
