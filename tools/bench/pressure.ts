@@ -57,13 +57,18 @@ export async function settleGarbage(): Promise<void> {
 /**
  * The largest `queued()` seen while a flood flows: sampled every 5 ms until neither `queued()` nor
  * `unsent()` has moved for `stillMs`, when the flood is either stuck (the server stopped reading) or
- * wholly taken in (it did not), or until `giveUpMs` have passed.
+ * wholly taken in (it did not), or until `giveUpMs` have passed. A test that only needs to know
+ * whether a bound holds passes it as `stopAbove`: the sampling ends as soon as the peak passes it.
  */
-export async function peakUntilStill(queued: () => number, unsent: () => number, stillMs = 100, giveUpMs = 3000): Promise<number> {
+export async function peakUntilStill(
+  queued: () => number,
+  unsent: () => number,
+  { stillMs = 100, giveUpMs = 3000, stopAbove = Infinity }: { stillMs?: number; giveUpMs?: number; stopAbove?: number } = {},
+): Promise<number> {
   let peak = 0;
   let last = { at: performance.now(), queued: -1, unsent: -1 };
   const giveUp = performance.now() + giveUpMs;
-  for (let now = performance.now(); now - last.at < stillMs && now < giveUp; now = performance.now()) {
+  for (let now = performance.now(); now - last.at < stillMs && now < giveUp && peak <= stopAbove; now = performance.now()) {
     const sample = { at: now, queued: queued(), unsent: unsent() };
     peak = Math.max(peak, sample.queued);
     if (sample.queued !== last.queued || sample.unsent !== last.unsent) last = sample;
