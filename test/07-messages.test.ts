@@ -86,7 +86,7 @@ function referenceValid(input: Uint8Array): boolean {
   }
 }
 
-describe('RFC 6455 §8.1: UTF-8 validation (Unicode Table 3-7)', () => {
+describe.concurrent('RFC 6455 §8.1: UTF-8 validation (Unicode Table 3-7)', () => {
   describe.each(VALID)('valid: %s', (_name, input) => {
     it(`is accepted whole, by isValidUtf8 and byte by byte`, () => {
       const context = `bytes: ${hex(input) || '(none)'}: valid UTF-8, so a text message may carry them`;
@@ -233,7 +233,7 @@ function expectRefused(frames: Frame[], at: number, code: number, why: string, o
   });
 }
 
-describe('RFC 6455 §5.4: reassembling fragments (MessageAssembler)', () => {
+describe.concurrent('RFC 6455 §5.4: reassembling fragments (MessageAssembler)', () => {
   it('§5.7: a single-frame text message, and the fragmented "Hello" (01 03 48 65 6c, 80 02 6c 6f)', () => {
     const single = new MessageAssembler();
     expect(pushAll(single, [frame(Opcode.Text, 'Hello')])).toEqual([{ type: 'text', data: 'Hello' }]);
@@ -344,7 +344,7 @@ describe('RFC 6455 §5.4: reassembling fragments (MessageAssembler)', () => {
   });
 });
 
-describe('RFC 6455 §5.4: refused fragment sequences (1002)', () => {
+describe.concurrent('RFC 6455 §5.4: refused fragment sequences (1002)', () => {
   it('a continuation frame with no message to continue', () => {
     expectRefused([frame(Opcode.Continuation, 'lo')], 0, 1002, 'there is no fragmented message in progress');
     expectRefused(
@@ -371,7 +371,7 @@ describe('RFC 6455 §5.4: refused fragment sequences (1002)', () => {
   });
 });
 
-describe('RFC 6455 §8.1: text must be UTF-8 (1007), failing fast', () => {
+describe.concurrent('RFC 6455 §8.1: text must be UTF-8 (1007), failing fast', () => {
   it('invalid UTF-8 in a single-frame text message', () => {
     expectRefused(
       [frame(Opcode.Text, Uint8Array.from([...KOSME, 0xed, 0xa0, 0x80, 0x65]))],
@@ -430,7 +430,7 @@ describe('RFC 6455 §8.1: text must be UTF-8 (1007), failing fast', () => {
   });
 });
 
-describe('RFC 6455 §10.4: the message size limit (1009)', () => {
+describe.concurrent('RFC 6455 §10.4: the message size limit (1009)', () => {
   it('defaults to 64 MiB', () => {
     expect(DEFAULT_MAX_MESSAGE_LENGTH).toBe(64 * 1024 * 1024);
   });
@@ -470,7 +470,7 @@ describe('RFC 6455 §10.4: the message size limit (1009)', () => {
   });
 });
 
-describe('RFC 6455 §5.4, §8.1: a frame whose payload arrives in pieces (startFrame, pushPayload, endFrame)', () => {
+describe.concurrent('RFC 6455 §5.4, §8.1: a frame whose payload arrives in pieces (startFrame, pushPayload, endFrame)', () => {
   it('gives the message push would give: one frame in pieces, and fragments in pieces', () => {
     const assembler = new MessageAssembler();
     assembler.startFrame(Opcode.Text, true, 6);
@@ -502,7 +502,7 @@ describe('RFC 6455 §5.4, §8.1: a frame whose payload arrives in pieces (startF
   });
 });
 
-describe('RFC 6455 §7.4.1: the fragment limit (1008)', () => {
+describe.concurrent('RFC 6455 §7.4.1: the fragment limit (1008)', () => {
   it('defaults to 16 384 fragments', () => {
     expect(DEFAULT_MAX_FRAGMENTS).toBe(16_384);
   });
@@ -577,8 +577,10 @@ const TEXT = Opcode.Text;
 const BINARY = Opcode.Binary;
 const CONTINUATION = Opcode.Continuation;
 
-// The wire tests run concurrently (each starts its own server; most of their time is spent waiting
-// on sockets), so their servers are closed when the file ends: a per-test hook cannot tell them apart.
+// Every test here runs concurrently: the unit tests are synchronous (nothing can interleave inside
+// one, so the memory test still measures only itself), and the wire tests each start their own
+// server and mostly wait on sockets, so the waits overlap. Their servers are closed when the file
+// ends: a per-test hook cannot tell concurrent tests apart.
 afterAll(closeTestServers);
 
 async function echoClient(options = {}): Promise<RawClient> {
@@ -602,12 +604,15 @@ async function expectMessage(client: RawClient, opcode: number, payload: Uint8Ar
   }
 }
 
-/** Reads the next frame: it must be a close frame with `code`; then the server closes TCP. */
-async function expectClose(client: RawClient, code: number, why: string): Promise<void> {
+/**
+ * Reads the next frame: it must be a close frame with `code`; then the server closes TCP. The close
+ * is due at once: `silenceMs` (default {@link PROMPT_SILENCE_MS}) bounds the wait for it.
+ */
+async function expectClose(client: RawClient, code: number, why: string, silenceMs = PROMPT_SILENCE_MS): Promise<void> {
   const expected = `a close frame with code ${code} (RFC 6455 §7.4.1, §5.5.1): ${why}`;
   const reply = await client.readFrame({
     timeoutMs: 1500,
-    silenceMs: PROMPT_SILENCE_MS,
+    silenceMs,
     expect: { expected, opcodes: [0x8], maxPayloadLength: 125 },
   });
   if (reply.closeCode !== code) {
@@ -766,6 +771,9 @@ describe.concurrent('on the wire: a large frame is read as it arrives (RFC 6455 
       client,
       1007,
       'only the header of a 1 MiB text frame and its first 4096 payload bytes were sent, and they hold ed a0 80 (U+D800): a server that checks a frame as its bytes arrive fails it now; one that waits for the whole frame waits for bytes that never come (RFC 6455 §8.1)',
+      // One small answer to bytes the server already has, with nothing of its own to stream first:
+      // 400 ms is still four times the longest gap measured with both cores busy (PROMPT_SILENCE_MS).
+      400,
     );
   });
 
