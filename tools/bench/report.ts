@@ -167,6 +167,12 @@ export function doneWhen(
     }
     const unit = criterion.metric.unit;
     const figure = (values: number[]): string => `${format(median(values))} ${unit} (${spreadOf(values, format)})`;
+    if (median(theirs) <= 0) {
+      // A growth that came out at or below zero (the collector freed more than the connections
+      // took, in a run too small to measure) gives no ratio to judge by.
+      lines.push(`  - ${name}: ${label(criterion.against)} measured ${figure(theirs)}, no ratio to judge (${target}): not measured`);
+      continue;
+    }
     const ratio = median(ours) / median(theirs);
     const holds = criterion.atMost ? ratio <= criterion.target : ratio >= criterion.target;
     // A ratio that rounds to the target shows one more digit, so that 1.004× does not read "1.00×: not yet".
