@@ -2,8 +2,6 @@
  * Chapter 07: messages. Fragmentation (RFC 6455 §5.4) and UTF-8 validation that fails fast (§8.1),
  * first at the layer's functions, then on the wire against the echo server.
  */
-import vm from 'node:vm';
-import v8 from 'node:v8';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Frame } from '../core/frame.ts';
@@ -12,6 +10,7 @@ import type { Message } from '@impl/07-messages/assembler.ts';
 import { DEFAULT_MAX_FRAGMENTS, DEFAULT_MAX_MESSAGE_LENGTH, MessageAssembler } from '@impl/07-messages/assembler.ts';
 import { Utf8Validator, isValidUtf8 } from '@impl/07-messages/utf8.ts';
 import { ProtocolError } from '../core/errors.ts';
+import { collectGarbage } from '../tools/bench/pressure.ts';
 import { closeTestServers, startTestServer } from './helpers/server.ts';
 import type { RawClient } from '../tools/wire/index.ts';
 import { PROMPT_SILENCE_MS, clientFrame, hex, openWebSocket } from '../tools/wire/index.ts';
@@ -540,10 +539,8 @@ describe.concurrent('RFC 6455 §7.4.1: the fragment limit (1008)', () => {
 
   it('keeps 200 000 one-byte fragments in memory close to the payload, not one object per fragment', () => {
     // A collection forced before each reading, so that only what the assembler holds is counted.
-    v8.setFlagsFromString('--expose-gc');
-    const collect = vm.runInNewContext('gc') as () => void;
     const count = 200_000;
-    collect();
+    collectGarbage();
     const before = process.memoryUsage();
     // Each payload is a one-byte view into a socket-sized chunk, as the decoder hands them over.
     const chunks = Array.from({ length: 64 }, () => new Uint8Array(64 * 1024).fill(0x61));
@@ -554,7 +551,7 @@ describe.concurrent('RFC 6455 §7.4.1: the fragment limit (1008)', () => {
     for (const f of frames) assembler.push(f);
     frames.length = 0;
     chunks.length = 0;
-    collect();
+    collectGarbage();
     const after = process.memoryUsage();
     const held = after.heapUsed - before.heapUsed + (after.arrayBuffers - before.arrayBuffers);
     // Once the frames and their chunks are dropped, what is left is what the assembler keeps, plus

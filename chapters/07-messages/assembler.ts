@@ -16,13 +16,14 @@
  * A frame usually comes whole (`push`). A frame larger than what has arrived comes in pieces instead:
  * the connection calls `startFrame` from its header, `pushPayload` for each piece as it arrives and
  * `endFrame` at its end, so that text is checked as its bytes come (a 1 MiB frame whose first
- * bytes are invalid fails with 1007 before the rest arrives) and the bytes are copied once, into a
- * buffer of the frame's size, as they come. `push` is those three calls, with a shortcut.
+ * bytes are invalid fails with 1007 before the rest arrives) and the bytes are copied into one buffer
+ * as they come. `push` is those three calls, with a shortcut.
  *
  * A message in one frame is passed on as the frame's own bytes, without a copy. A fragmented one is
  * copied into one buffer that doubles its size when it is full: each byte is then copied about
  * twice at most (O(n) in all, not the O(n²) of growing by each fragment's length), the memory held
- * stays within twice the payload whatever the number of fragments, and no fragment keeps the socket
+ * stays within twice the bytes received (and at least 1 KiB) whatever the number of fragments or
+ * the length a header announces, and no fragment keeps the socket
  * chunk it came in alive. Text is decoded once at the end; the validator has already proven it
  * well-formed.
  */

@@ -256,10 +256,13 @@ export class Connection {
     if (frame.maskingKey !== null) layers.unmask(piece, frame.maskingKey, frame.received);
     frame.received += piece.length;
     frame.remaining -= piece.length;
-    if (frame.delivered) this.messages.pushPayload(piece);
+    // Our close frame may have gone out since the frame began (the application closed, a deadline
+    // passed): from then on its bytes are dropped too (§7.1.2).
+    const delivered = frame.delivered && this.phase.name === 'open';
+    if (delivered) this.messages.pushPayload(piece);
     if (frame.remaining > 0) return;
     this.streaming = null;
-    if (!frame.delivered) return;
+    if (!delivered) return;
     const message = this.messages.endFrame();
     if (message !== null) this.sink.emit({ type: 'message', message });
   }
@@ -317,9 +320,7 @@ export class Connection {
   private fail(error: unknown): void {
     this.sink.emit({ type: 'error', error: error instanceof Error ? error : new Error(String(error)) });
     if (this.phase.name === 'reading-head' || this.phase.name === 'answering') {
-      const refusal: HttpResponse =
-        error instanceof HttpError ? layers.refusalResponse(error) : { status: 500, headers: closingHeaders(), body: 'internal server error\n' };
-      this.sink.write([layers.formatResponse(refusal)]);
+      this.sink.write([layers.formatResponse(layers.refusalFor(error))]);
       return this.end(false, null);
     }
     if (this.phase.name === 'open') this.sendClose(layers.closeForError(error));

@@ -26,7 +26,7 @@ import { closingHeaders } from '../../core/http.ts';
 import type { RequestHead } from '@impl/02-http-head/request-head.ts';
 import type { HttpResponse } from '@impl/04-upgrade/handshake.ts';
 import type { HandshakePolicy } from '@impl/12-http-world/policy.ts';
-import { checkHandshake, decideHandshake, defaultHeadLimits, formatResponse, refusalResponse, requestHeadFromNode, withDefaultTimeouts } from './layers.ts';
+import { checkHandshake, decideHandshake, defaultHeadLimits, formatResponse, refusalFor, requestHeadFromNode, withDefaultTimeouts } from './layers.ts';
 import type { ServerOptions, SocketConnection } from './server.ts';
 import { createSocketAttacher, echoApp, upgradeRequired } from './server.ts';
 
@@ -82,14 +82,18 @@ export function createUpgradeHandler(options: UpgradeOptions = {}): UpgradeHandl
         if (decision.kind === 'http') return refuse(socket, upgradeRequired());
         path = decision.path;
       } catch (error) {
-        return refuse(socket, refusalOf(error));
+        return refuse(socket, refusalFor(error));
       }
       // 3. The policy; frames that arrive meanwhile are kept for the connection.
       const early: Uint8Array[] = [];
       const keep = (chunk: Buffer): void => void early.push(chunk);
       socket.on('data', keep);
       socket.on('error', ignore);
-      const timer = setTimeout(() => socket.destroy(), handshakeTimeout);
+      // A hook that never answers: the socket is dropped and forgotten at the handshake timeout.
+      const timer = setTimeout(() => {
+        decided();
+        socket.destroy();
+      }, handshakeTimeout);
       timer.unref();
       deciding.add(socket);
       const decided = (): void => {
@@ -112,7 +116,7 @@ export function createUpgradeHandler(options: UpgradeOptions = {}): UpgradeHandl
         },
         (error: unknown) => {
           decided();
-          if (!socket.destroyed) refuse(socket, refusalOf(error));
+          if (!socket.destroyed) refuse(socket, refusalFor(error));
         },
       );
     },
@@ -123,7 +127,7 @@ export function createUpgradeHandler(options: UpgradeOptions = {}): UpgradeHandl
       const tooLong = error.code === 'HPE_HEADER_OVERFLOW';
       refuse(
         socket,
-        refusalOf(
+        refusalFor(
           tooLong
             ? new HttpError(431, `the request head is longer than ${limits.maxHeadBytes} bytes (RFC 6585 §5)`)
             : new HttpError(400, `node:http could not parse the request (${error.code ?? 'unknown error'}, RFC 9112)`),
@@ -135,12 +139,6 @@ export function createUpgradeHandler(options: UpgradeOptions = {}): UpgradeHandl
       return attacher.close();
     },
   };
-}
-
-/** The answer to a refused handshake: the HttpError's, or 500 with no details (as connection.ts). */
-function refusalOf(error: unknown): HttpResponse {
-  if (error instanceof HttpError) return refusalResponse(error);
-  return { status: 500, headers: closingHeaders(), body: 'internal server error\n' };
 }
 
 /** Writes the last answer of a connection that never opened, and closes it. */

@@ -18,6 +18,7 @@
  */
 import { HttpError, NotImplementedError } from '../../core/errors.ts';
 import { Opcode } from '../../core/frame.ts';
+import { closingHeaders } from '../../core/http.ts';
 import { ReadyState } from '../../core/ready-state.ts';
 import * as listener from '@impl/01-tcp-listener/listener.ts';
 import * as queue from '@impl/02-http-head/byte-queue.ts';
@@ -145,6 +146,14 @@ export const refusalResponse: typeof handshake.refusalResponse = choose(
   () => standIn.plainRefusal,
   'refusals are plain text',
 );
+/**
+ * The answer to a handshake that failed: an HttpError's own refusal (chapter 04), anything else 500
+ * with no details, closing the connection either way.
+ */
+export function refusalFor(error: unknown): handshake.HttpResponse {
+  if (error instanceof HttpError) return refusalResponse(error);
+  return { status: 500, headers: closingHeaders(), body: 'internal server error\n' };
+}
 export const formatResponse: typeof handshake.formatResponse = choose(
   handshake.formatResponse,
   (format) => format({ status: 200, headers: {}, body: '' }),

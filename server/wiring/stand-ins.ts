@@ -126,12 +126,7 @@ export class SingleFrameMessages {
     const frame = this.arriving;
     this.arriving = null;
     if (frame === null) return null;
-    const payload = new Uint8Array(frame.pieces.reduce((total, piece) => total + piece.length, 0));
-    let at = 0;
-    for (const piece of frame.pieces) {
-      payload.set(piece, at);
-      at += piece.length;
-    }
+    const payload = Buffer.concat(frame.pieces);
     return this.push({ fin: true, rsv1: false, rsv2: false, rsv3: false, opcode: frame.opcode, masked: true, payload });
   }
 

@@ -16,13 +16,14 @@
  * A frame usually comes whole (`push`). A frame larger than what has arrived comes in pieces instead:
  * the connection calls `startFrame` from its header, `pushPayload` for each piece as it arrives and
  * `endFrame` at its end, so that text is checked as its bytes come (a 1 MiB frame whose first
- * bytes are invalid fails with 1007 before the rest arrives) and the bytes are copied once, into a
- * buffer of the frame's size, as they come. `push` is those three calls, with a shortcut.
+ * bytes are invalid fails with 1007 before the rest arrives) and the bytes are copied into one buffer
+ * as they come. `push` is those three calls, with a shortcut.
  *
  * A message in one frame is passed on as the frame's own bytes, without a copy. A fragmented one is
  * copied into one buffer that doubles its size when it is full: each byte is then copied about
  * twice at most (O(n) in all, not the O(n²) of growing by each fragment's length), the memory held
- * stays within twice the payload whatever the number of fragments, and no fragment keeps the socket
+ * stays within twice the bytes received (and at least 1 KiB) whatever the number of fragments or
+ * the length a header announces, and no fragment keeps the socket
  * chunk it came in alive. Text is decoded once at the end; the validator has already proven it
  * well-formed.
  */
@@ -86,6 +87,11 @@ const textDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /** The first buffer of a fragmented message holds at least this many bytes. */
 const MIN_BUFFER_CAPACITY = 1024;
+/**
+ * The most a buffer sets aside before the bytes arrive. A header alone may announce 64 MiB: room is
+ * made for what has come, doubling as it comes, not for what a client says it will send.
+ */
+const MAX_UPFRONT_CAPACITY = 64 * 1024;
 
 /**
  * The bytes of a fragmented message, in one buffer that doubles when full (never past the message
@@ -95,12 +101,12 @@ class MessageBuffer {
   private bytes: Uint8Array;
   length = 0;
 
-  /** Room for `capacity` bytes to start with (at least 1 KiB, at most the message limit). */
+  /** Room for `capacity` bytes to start with (at least 1 KiB, at most 64 KiB and the message limit). */
   constructor(
     capacity: number,
     private readonly maxLength: number,
   ) {
-    this.bytes = new Uint8Array(Math.min(Math.max(capacity, MIN_BUFFER_CAPACITY), maxLength));
+    this.bytes = new Uint8Array(Math.min(Math.max(capacity, MIN_BUFFER_CAPACITY), MAX_UPFRONT_CAPACITY, maxLength));
   }
 
   /** Copies `piece` after the bytes so far (the caller has checked the limit). */
@@ -200,7 +206,8 @@ export class MessageAssembler {
       throw new ProtocolError('new data frame inside an unfinished fragmented message');
     }
     // 2. A new message: its length so far is this frame's. A message in this one frame gets a
-    //    buffer of exactly its size; the first of several fragments one with room to grow.
+    //    buffer of its size (up to 64 KiB; beyond, it grows as the bytes come); the first of
+    //    several fragments one with room to grow.
     this.checkLength(payloadLength);
     const type = opcode === Opcode.Text ? 'text' : 'binary';
     const buffer = new MessageBuffer(fin ? payloadLength : 2 * payloadLength, this.maxMessageLength);

@@ -1,6 +1,6 @@
 /**
  * The benchmark's own parts: what it reads from /proc, the messages it sends, how it drives a real
- * server over real sockets, and how it judges issue 14's criteria. A benchmark that miscounts
+ * server over real sockets, and how it judges the performance targets. A benchmark that miscounts
  * would pass or fail the work for the wrong reasons.
  */
 import { once } from 'node:events';
@@ -107,7 +107,7 @@ describe('over a real server (ws, in this process)', () => {
     expect(result.messages).toBeGreaterThanOrEqual(8);
     expect(result.payloadBytes).toBeGreaterThan(0);
     expect(result.payloadBytes).toBeLessThanOrEqual(result.messages * 4096);
-    expect(result.serverCpuMs).toBeGreaterThanOrEqual(0);
+    expect(result.serverCpuMs).toBeGreaterThan(0);
   });
 
   it("reports a flood under the server's fragment limit as echoed, one over it as closed with 1008", async () => {
@@ -117,7 +117,7 @@ describe('over a real server (ws, in this process)', () => {
     expect(under.payloadBytes).toBe(50);
     const over = await runFlood({ kind: 'flood', ...target, fragments: 1000 });
     expect(over).toMatchObject({ outcome: 'closed', closeCode: 1008 });
-    expect(over.rssPeakBytes).toBeGreaterThanOrEqual(over.rssBeforeBytes);
+    expect(over.rssBeforeBytes, 'the server\'s RSS was read before the flood').toBeGreaterThan(1 << 20);
   });
 });
 

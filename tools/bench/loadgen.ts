@@ -227,7 +227,8 @@ export async function runIdle(spec: IdleSpec): Promise<IdleResult> {
   }
 }
 
-function checkFileLimit(who: string, limit: number, connections: number): void {
+/** Throws unless `who` may open enough files (ulimit -n) for `connections` sockets. */
+export function checkFileLimit(who: string, limit: number, connections: number): void {
   if (limit >= connections + SPARE_FILE_DESCRIPTORS) return;
   throw new Error(`${who} may open ${limit} files (ulimit -n), too few for ${connections} connections`);
 }

@@ -14,7 +14,7 @@
  * servers take turns scenario by scenario, their order rotating every round, so a slow minute of
  * the machine hits them all alike. The load generator reads the server's CPU time and memory from
  * /proc (proc.ts) as its measurement starts and ends. Each figure is the median over the rounds,
- * with the spread (min–max) and the ratio to `ws`; issue 14's "done when" list closes the report
+ * with the spread (min–max) and the ratio to `ws`; the performance targets close the report
  * (report.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';

@@ -30,8 +30,10 @@ import { parseArgs } from 'node:util';
 import { parseTree } from '../tree.ts';
 import { openConnections, type Target } from './connect.ts';
 import { formatGrowth, growthPerConnection, summariseSnapshot, totalBytes } from './memory-snapshot.ts';
-import { memoryBytes } from './proc.ts';
-import { compileServer, servers, startServer, stopServer, type RunningServerProcess, type ServerSpec } from './servers.ts';
+import { checkFileLimit, sleep } from './loadgen.ts';
+import { memoryBytes, openFileLimit } from './proc.ts';
+import { median, spreadOf } from './report.ts';
+import { compileServer, removeCompiledServers, servers, startServer, stopServer, type ServerSpec } from './servers.ts';
 
 /** Time for the server to finish what the last handshakes started before RSS is read. */
 const SETTLE_MS = 1500;
@@ -63,8 +65,24 @@ async function main(): Promise<void> {
   const wanted = options.servers.split(',');
   const tree = parseTree(options.impl);
   const list = servers(tree).filter((server) => wanted.includes(server.id));
+  // This process holds the client sockets: it needs a file per connection too.
+  checkFileLimit('the measuring process', openFileLimit(), Math.max(...counts));
   const compiled = new Map<string, string>();
   for (const server of list) compiled.set(server.id, await compileServer(server, tree));
+  try {
+    await measureAll(list, compiled, counts, rounds, options);
+  } finally {
+    removeCompiledServers();
+  }
+}
+
+async function measureAll(
+  list: readonly ServerSpec[],
+  compiled: ReadonlyMap<string, string>,
+  counts: readonly number[],
+  rounds: number,
+  options: { readonly 'heap-snapshot': boolean; readonly detail: boolean; readonly keep: boolean },
+): Promise<void> {
   const snapshotDir = path.resolve('.tmp', 'memory');
   fs.mkdirSync(snapshotDir, { recursive: true });
 
@@ -111,11 +129,8 @@ async function main(): Promise<void> {
 
 /** `median (min–max)` of a few measurements, one decimal. */
 function spread(values: readonly number[]): string {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  const median = sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-  if (sorted.length === 1) return median.toFixed(1);
-  return `${median.toFixed(1)} (${sorted[0]!.toFixed(1)}–${sorted.at(-1)!.toFixed(1)})`;
+  const show = (value: number): string => value.toFixed(1);
+  return values.length === 1 ? show(values[0]!) : `${show(median(values))} (${spreadOf(values, show)})`;
 }
 
 async function measure(
@@ -126,15 +141,8 @@ async function measure(
 ): Promise<Measurement> {
   const snapshotDir = snapshots?.dir ?? null;
   const flags = snapshotDir === null ? '' : ` --heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${snapshotDir}`;
-  const previous = process.env.NODE_OPTIONS;
-  process.env.NODE_OPTIONS = `${previous ?? ''}${flags}`.trim();
-  let running: RunningServerProcess;
-  try {
-    running = await startServer(server, compiled);
-  } finally {
-    if (previous === undefined) delete process.env.NODE_OPTIONS;
-    else process.env.NODE_OPTIONS = previous;
-  }
+  const nodeOptions = `${process.env.NODE_OPTIONS ?? ''}${flags}`.trim();
+  const running = await startServer({ ...server, env: { ...server.env, NODE_OPTIONS: nodeOptions } }, compiled);
   const pid = running.child.pid!;
   const target: Target = { port: running.port, path: server.path, serverPid: pid };
   const sockets: net.Socket[] = [];
@@ -202,10 +210,6 @@ function endsWithJsonClose(file: string, size: number): boolean {
   } finally {
     fs.closeSync(handle);
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 main().catch((error: unknown) => {

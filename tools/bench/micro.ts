@@ -158,6 +158,12 @@ for (const [total, chunkSize] of [
   ]);
 }
 
+/** `data` cut at its last code point boundary, so that the text is valid. */
+function validText(data: Uint8Array): Uint8Array {
+  while (!isUtf8(data)) data = data.subarray(0, data.length - 1);
+  return data;
+}
+
 // (c) UTF-8.
 console.log('\n(c) UTF-8: is a text message valid (and its string)?');
 const ascii = (i: number): number => 0x20 + ((i + 90) % 90);
@@ -170,9 +176,7 @@ for (const [label, size, fill] of [
   ['ASCII', 64 * 1024, ascii],
   ['French (1 in 10 bytes non-ASCII)', 64 * 1024, mixed],
 ] as const) {
-  // Cut the pattern at a code point boundary so the text is valid.
-  let data = payload(size, 2, fill);
-  while (!isUtf8(data)) data = data.subarray(0, data.length - 1);
+  const data = validText(payload(size, 2, fill));
   compare(`${label}, ${formatSize(data.length)}`, data.length, [
     { name: 'ch07 isValidUtf8 (state machine)', run: () => isValidUtf8(data) },
     { name: 'ch11 isValidUtf8Fast (ASCII words)', run: () => isValidUtf8Fast(data) },
@@ -195,14 +199,14 @@ for (const [label, fill] of [
     [1024 * 1024, 64 * 1024],
     [1024 * 1024, 1000],
   ] as const) {
-    const data = payload(size, 2, fill);
+    const data = validText(payload(size, 2, fill));
     // Pieces cut at fixed offsets, so code points are split across them as on the wire.
     const pieces: Uint8Array[] = [];
     for (let at = 0; at < data.length; at += pieceSize) pieces.push(data.subarray(at, at + pieceSize));
     const check = (validator: { push(bytes: Uint8Array): boolean; end(): boolean }): boolean => {
       let ok = true;
       for (const piece of pieces) ok = validator.push(piece) && ok;
-      return ok;
+      return validator.end() && ok;
     };
     if (!check(new Utf8Validator())) throw new Error('the benchmark text is not valid UTF-8');
     compare(`${label}, ${formatSize(size)} in ${formatSize(pieceSize)} pieces`, size, [

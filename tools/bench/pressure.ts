@@ -42,7 +42,8 @@ export function slowApplication(ms: number): SlowApplication {
   };
 }
 
-function collectGarbage(): void {
+/** A full garbage collection, now (synchronous). */
+export function collectGarbage(): void {
   v8.setFlagsFromString('--expose-gc');
   (vm.runInNewContext('gc') as () => void)();
 }

@@ -1,7 +1,7 @@
 /**
  * The benchmark's report: one table per figure, with every server's median over the rounds, the
  * spread (min–max) and the ratios to `ws`; then every figure again in one Markdown table (the
- * README quotes it); then issue 14's "done when" list, each criterion with the measured values,
+ * README quotes it); then the performance targets, each criterion with the measured values,
  * the target and whether it holds. The medians decide; the spreads are shown so that a ratio
  * inside the noise reads as such.
  */
@@ -47,7 +47,8 @@ function valuesOf(samples: Samples, scenario: string, metric: string, server: st
   return samples.get(`${scenario}/${metric}`)?.get(server) ?? [];
 }
 
-function spreadOf(values: readonly number[], show: (value: number) => string): string {
+/** `min–max` of `values`, each shown with `show`. */
+export function spreadOf(values: readonly number[], show: (value: number) => string): string {
   return `${show(Math.min(...values))}–${show(Math.max(...values))}`;
 }
 
@@ -114,7 +115,7 @@ export function summary(scenarios: readonly Scenario[], list: readonly ServerRow
 
 // ── Done when ────────────────────────────────────────────────────────────────────────────────────
 
-/** One of issue 14's criteria: the reference's median against a `ws` variant's, as a ratio. */
+/** One of the performance targets: the reference's median against a `ws` variant's, as a ratio. */
 interface Criterion {
   readonly label: string | ((scenario: Scenario) => string);
   readonly scenario: string;
@@ -153,7 +154,7 @@ export function doneWhen(
 ): string[] {
   const label = (id: string): string => list.find((server) => server.id === id)?.label ?? id;
   const ran = new Map(scenarios.map((scenario) => [scenario.id, scenario]));
-  const lines = ['Done when (issue 14), medians with min–max over the rounds:'];
+  const lines = ['Targets, medians with min–max over the rounds:'];
   for (const criterion of CRITERIA) {
     const scenario = ran.get(criterion.scenario);
     if (scenario === undefined) continue;

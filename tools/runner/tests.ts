@@ -66,7 +66,7 @@ export class TestSession {
   private constructor(
     readonly root: string,
     private readonly vitest: Vitest,
-    private readonly warmPool?: typeof import('./warm-pool.ts'),
+    private readonly warmPool: typeof import('./warm-pool.ts'),
   ) {}
 
   /**
@@ -122,7 +122,7 @@ export class TestSession {
   invalidate(file: string): void {
     const resolved = path.resolve(file);
     this.vitest.invalidateFile(resolved);
-    this.warmPool?.noteSaved(resolved);
+    this.warmPool.noteSaved(resolved);
   }
 
   /**
@@ -240,7 +240,7 @@ export class TestSession {
   }
 
   async close(): Promise<void> {
-    this.warmPool?.stopSpares();
+    this.warmPool.stopSpares();
     await this.vitest.close();
   }
 }

@@ -203,7 +203,7 @@ export class RecordingConnection {
    * `silenceMs` without a byte received, or with what `check` threw (a check throws as soon as the
    * bytes present contradict what it waits for, so a wrong answer fails at once, not at the timeout).
    */
-  protected waitFor<T>(what: string, bounds: number | WaitOptions, check: () => T | undefined): Promise<T | null> {
+  protected waitFor<T>(what: string, bounds: number | WaitOptions | undefined, check: () => T | undefined): Promise<T | null> {
     const { timeoutMs = this.timeoutMs, silenceMs = this.silenceMs } = waitBounds(bounds);
     return new Promise((resolve, reject) => {
       const started = performance.now();

@@ -88,7 +88,7 @@ export class RawClient extends RecordingConnection {
    */
   async readHttpResponseOrClose(bounds?: number | WaitOptions): Promise<HttpResponseRead | null> {
     let searched = this.cursor;
-    const end = await this.waitFor('an HTTP response head (ending with \\r\\n\\r\\n)', waitBounds(bounds), () => {
+    const end = await this.waitFor('an HTTP response head (ending with \\r\\n\\r\\n)', bounds, () => {
       const received = this.log.received.bytes;
       const at = findHeadEnd(received, searched);
       // Remember how far the search got: the next try starts just before the end of these bytes.
@@ -101,7 +101,7 @@ export class RawClient extends RecordingConnection {
     const length = Number(parsed.headers.get('content-length')?.[0] ?? 0);
     const bodyEnd = end + length;
     const what = `a ${length}-byte response body (Content-Length)`;
-    const complete = await this.waitFor(what, waitBounds(bounds), () => (this.log.received.length >= bodyEnd ? true : undefined));
+    const complete = await this.waitFor(what, bounds, () => (this.log.received.length >= bodyEnd ? true : undefined));
     if (complete === null) this.fail(`waited for ${what}, but the connection closed first`);
     const body = this.log.received.bytes.slice(end, bodyEnd);
     this.log.recordRead('http', this.cursor, bodyEnd - this.cursor);
@@ -119,7 +119,7 @@ export class RawClient extends RecordingConnection {
   /** Reads exactly `n` raw bytes. */
   async readBytes(n: number, bounds?: number | WaitOptions): Promise<Uint8Array> {
     const what = `${n} bytes`;
-    const complete = await this.waitFor(what, waitBounds(bounds), () => (this.unread.length >= n ? true : undefined));
+    const complete = await this.waitFor(what, bounds, () => (this.unread.length >= n ? true : undefined));
     if (complete === null) this.fail(`waited for ${what}, but the connection closed first`);
     const bytes = this.unread.slice(0, n);
     this.cursor += n;
