@@ -495,6 +495,26 @@ describe.concurrent('RFC 6455 §5.4, §8.1: a frame whose payload arrives in pie
     expect((thrown as ProtocolError).code).toBe(1007);
   });
 
+  it('sets aside room for the bytes received, not for the length a header announces', () => {
+    // A header alone may announce 64 MiB and nothing follow: eight such frames must not cost 512 MiB.
+    const MiB = 1024 * 1024;
+    collectGarbage();
+    const before = process.memoryUsage().arrayBuffers;
+    const waiting = Array.from({ length: 8 }, () => {
+      const assembler = new MessageAssembler({ maxMessageLength: 128 * MiB });
+      assembler.startFrame(Opcode.Binary, true, 64 * MiB);
+      return assembler;
+    });
+    collectGarbage();
+    const grown = process.memoryUsage().arrayBuffers - before;
+    expect(
+      grown,
+      `8 frames each announcing 64 MiB, none of their payload sent yet: buffer memory grew by ${(grown / MiB).toFixed(1)} MiB; ` +
+        'size the buffer from the bytes that came (doubling as they come), not from the announced length',
+    ).toBeLessThan(8 * MiB);
+    expect(waiting.every((assembler) => assembler.bufferedLength === 0)).toBe(true);
+  });
+
   it('refuses from the header alone: 1009 past the limit, 1002 for a continuation with nothing to continue', () => {
     expect(() => new MessageAssembler({ maxMessageLength: 10 }).startFrame(Opcode.Binary, true, 11), 'an 11-byte frame, limit 10').toThrow(ProtocolError);
     expect(() => new MessageAssembler().startFrame(Opcode.Continuation, true, 1), 'a continuation first').toThrow(ProtocolError);
