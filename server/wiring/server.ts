@@ -7,8 +7,9 @@
  * handler (it feeds the socket's bytes in, reports its close). The application gets a
  * {@link SocketConnection}, a handle with the documented API only.
  *
- * Writes: a small frame leaves as one joined buffer, a large one as header and payload in one
- * writev without a copy, and every answer to one chunk read is corked into one system call.
+ * Writes: every small frame answered while one chunk is read is gathered and leaves as one buffer
+ * in one `write` (a burst of 16 echoes is one system call and one write request, not 16); a large
+ * frame leaves as header and payload in one writev, without a copy.
  *
  * Memory: an idle connection should cost little more than Node's own socket, so the glue holds
  * nothing per connection that can be shared or made later. What every connection of a server shares
@@ -172,6 +173,16 @@ const SMALL_WRITE = 1024;
 const now = (): number => performance.now();
 
 /**
+ * The small frames answered while one socket's chunk is read (SocketGlue.receive), until they are
+ * written as one buffer. `owner` is the socket reading now, or null.
+ */
+const gathering: { owner: SocketGlue | null; readonly bytes: Uint8Array; length: number } = {
+  owner: null,
+  bytes: new Uint8Array(64 * SMALL_WRITE),
+  length: 0,
+};
+
+/**
  * One socket's glue: the connection's sink, the listener's handler, and its own entry in the
  * server's deadline sweep (so no timer object per connection).
  */
@@ -224,13 +235,14 @@ class SocketGlue implements ConnectionSink, ConnectionHandler, Link, Scheduled, 
 
   receive(bytes: Uint8Array): void {
     if (this.tap) this.tap('in', bytes);
-    // Every frame answered while handling this chunk leaves in one writev: one system call for a
-    // burst of small messages instead of one per message (corks nest).
-    this.socket.cork();
+    // Every small frame answered while handling this chunk is gathered and written once at its end.
+    // Only one socket reads at a time, so one gathering buffer serves the whole process.
+    gathering.owner = this;
     try {
       this.connection.receive(bytes);
     } finally {
-      this.socket.uncork();
+      this.flushGathered();
+      gathering.owner = null;
     }
     this.arm();
     this.applyFlow();
@@ -248,11 +260,24 @@ class SocketGlue implements ConnectionSink, ConnectionHandler, Link, Scheduled, 
     const { socket } = this;
     if (socket.destroyed) return;
     if (this.tap) for (const chunk of chunks) this.tap('out', chunk);
+    const length = byteLength(chunks);
+    if (gathering.owner === this && length <= SMALL_WRITE) {
+      // A small frame while this socket's chunk is read: copied now (the caller may reuse its
+      // bytes), written when the chunk is done.
+      if (gathering.length + length > gathering.bytes.length) this.flushGathered();
+      for (const chunk of chunks) {
+        gathering.bytes.set(chunk, gathering.length);
+        gathering.length += chunk.length;
+      }
+      return;
+    }
+    // Whatever was gathered goes first: frames leave in the order they were written.
+    this.flushGathered();
     let accepted: boolean;
     if (chunks.length === 1) accepted = socket.write(chunks[0]!);
-    else if (byteLength(chunks) <= SMALL_WRITE) {
+    else if (length <= SMALL_WRITE) {
       // A small frame's header and payload copied into one buffer cost less than a writev of two.
-      accepted = socket.write(Buffer.concat(chunks as Uint8Array[]));
+      accepted = socket.write(Buffer.concat(chunks as Uint8Array[], length));
     } else {
       // A large payload is not copied: header and payload leave in one writev.
       accepted = true;
@@ -260,7 +285,21 @@ class SocketGlue implements ConnectionSink, ConnectionHandler, Link, Scheduled, 
       for (const chunk of chunks) accepted = socket.write(chunk);
       socket.uncork();
     }
-    // The socket's buffer is over its high-water mark: stop reading until 'drain' (chapter 09).
+    this.afterWrite(accepted);
+  }
+
+  /** Writes the small frames gathered so far as one buffer (one copy, one write request). */
+  private flushGathered(): void {
+    if (gathering.owner !== this || gathering.length === 0) return;
+    const out = Buffer.allocUnsafe(gathering.length);
+    out.set(gathering.bytes.subarray(0, gathering.length));
+    gathering.length = 0;
+    if (this.socket.destroyed) return;
+    this.afterWrite(this.socket.write(out));
+  }
+
+  /** After a write: over the socket's high-water mark, reading stops until `'drain'` (chapter 09). */
+  private afterWrite(accepted: boolean): void {
     if (!accepted) {
       this.flow.writeRefused();
       this.awaitDrain();
@@ -269,6 +308,8 @@ class SocketGlue implements ConnectionSink, ConnectionHandler, Link, Scheduled, 
   }
 
   end(): void {
+    // What was gathered (a close frame, a refusal) must go before the end.
+    this.flushGathered();
     this.socket.end();
   }
 

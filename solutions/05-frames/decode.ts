@@ -98,12 +98,11 @@ export function decodeFrameHeader(queue: ByteQueue, options: DecodeOptions = {})
   // 3. The rest of the header: the extended length (network byte order) and the masking key.
   if (queue.length < headerLength) return null;
   const header = queue.peek(headerLength);
-  const view = new DataView(header.buffer, header.byteOffset, header.byteLength);
   let payloadLength = length7;
   if (length7 === LENGTH_16) {
-    payloadLength = view.getUint16(2);
+    payloadLength = (header[2]! << 8) | header[3]!;
   } else if (length7 === LENGTH_64) {
-    payloadLength = readLength64(view, opcode, options);
+    payloadLength = readLength64(new DataView(header.buffer, header.byteOffset, header.byteLength), opcode, options);
   }
 
   // 4. The limits, decided before a single payload byte is buffered.
@@ -145,6 +144,8 @@ export function decodeFrame(queue: ByteQueue, options: DecodeOptions = {}): Fram
 
 // @remove
 function checkReservedBits(rsv1: boolean, rsv2: boolean, rsv3: boolean): void {
+  // The common case first: no bit set, nothing to build (this runs once per frame).
+  if (!rsv1 && !rsv2 && !rsv3) return;
   const set = [rsv1 && 'RSV1', rsv2 && 'RSV2', rsv3 && 'RSV3'].filter((name) => name !== false);
   if (set.length === 0) return;
   // RFC 6455 §5.2: a nonzero reserved bit that no negotiated extension defines fails the connection.

@@ -43,7 +43,6 @@ export function encodeFrameHeader(opcode: number, payloadLength: number, options
   // 1. How many bytes the length takes: the smallest field that holds it (§5.2 "minimal number").
   const extendedLengthBytes = payloadLength <= MAX_LENGTH_7 ? 0 : payloadLength <= MAX_LENGTH_16 ? 2 : 8;
   const header = new Uint8Array(2 + extendedLengthBytes + (key === undefined ? 0 : key.length));
-  const view = new DataView(header.buffer);
 
   // 2. Byte 0: FIN, RSV1, opcode. Byte 1: MASK and the 7-bit length (or 126/127).
   header[0] = (fin ? FIN_BIT : 0) | (options.rsv1 === true ? RSV1_BIT : 0) | opcode;
@@ -52,8 +51,10 @@ export function encodeFrameHeader(opcode: number, payloadLength: number, options
 
   // 3. The extended length in network byte order (big-endian, DataView's default).
   if (extendedLengthBytes === 2) {
-    view.setUint16(2, payloadLength);
+    header[2] = payloadLength >>> 8;
+    header[3] = payloadLength & 0xff;
   } else if (extendedLengthBytes === 8) {
+    const view = new DataView(header.buffer);
     view.setUint32(2, Math.floor(payloadLength / TWO_TO_32));
     view.setUint32(6, payloadLength % TWO_TO_32);
   }

@@ -5,6 +5,8 @@
  *   npm run bench -- --quick          1 short round with fewer connections (smoke test, < 60 s)
  *   npm run bench -- --impl chapters  measure the learner's server instead of the reference
  *   npm run bench -- --micro          chapter 11's micro-benchmarks instead (tools/bench/micro.ts)
+ *   npm run bench -- --cpu-prof DIR   also write each server's CPU profile into DIR/<scenario>-<server>/
+ *                                     (summarise one with `npx tsx tools/bench/profile.ts FILE`)
  *   options: --rounds N  --duration S (measured seconds)  --warmup S  --servers a,b  --scenarios a,b
  *
  * How it measures. Every server is compiled to one JavaScript file (esbuild) and runs in its own
@@ -106,6 +108,8 @@ interface Run {
   readonly timing: Timing;
   readonly serverList: readonly ServerSpec[];
   readonly scenarioList: readonly Scenario[];
+  /** Where CPU profiles go (--cpu-prof), or undefined. */
+  readonly profileDir: string | undefined;
 }
 
 /** What the rounds gathered: the figures, the failures, and what each server said about itself. */
@@ -143,7 +147,8 @@ async function measure(run: Run, impl: Tree): Promise<Measurements> {
           const key = `${scenario.id}/${server.id}`;
           let running: RunningServerProcess;
           try {
-            running = await startServer(server, compiled.get(server.id)!);
+            const profileDir = run.profileDir && path.join(run.profileDir, `${scenario.id}-${server.id}`);
+            running = await startServer(server, compiled.get(server.id)!, profileDir);
           } catch (error) {
             measured.failures.set(key, (error as Error).message);
             line.push(`${server.id} failed to start`);
@@ -221,6 +226,7 @@ async function main(): Promise<void> {
       warmup: { type: 'string' },
       servers: { type: 'string' },
       scenarios: { type: 'string' },
+      'cpu-prof': { type: 'string' },
     },
     strict: true,
   });
@@ -246,6 +252,7 @@ async function main(): Promise<void> {
     },
     serverList: pick(servers(impl), options.servers, 'server'),
     scenarioList: pick(scenarios(quick), options.scenarios, 'scenario'),
+    profileDir: options['cpu-prof'] && path.resolve(options['cpu-prof']),
   };
 
   console.log('WebSocket echo benchmark');

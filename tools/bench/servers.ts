@@ -121,11 +121,21 @@ export interface RunningServerProcess {
   /** Lines the server printed before its port (`masking: …` for ws). */
   readonly notes: readonly string[];
   stderr(): string;
+  /** Started with `--cpu-prof`: stopped with SIGTERM, so the profile gets written. */
+  readonly profiled: boolean;
 }
 
-export function startServer(server: ServerSpec, compiled: string): Promise<RunningServerProcess> {
+/** Node ends on SIGTERM without running its exit steps (the CPU profile is one): exit instead. */
+const EXIT_ON_SIGTERM = encodeURIComponent("process.once('SIGTERM', () => process.exit(0));");
+
+/**
+ * Starts a compiled server. With `profileDir`, node writes a CPU profile there when the server
+ * exits (`--cpu-prof`); {@link stopServer} then ends it with SIGTERM so that it can.
+ */
+export function startServer(server: ServerSpec, compiled: string, profileDir?: string): Promise<RunningServerProcess> {
   return new Promise((resolve, reject) => {
-    const [command, args] = withRaisedFileLimit([compiled]);
+    const profile = profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`];
+    const [command, args] = withRaisedFileLimit([...profile, '--import', `data:text/javascript,${EXIT_ON_SIGTERM}`, compiled]);
     const child = spawn(command, args, {
       cwd: root,
       env: { ...process.env, ...server.env },
@@ -150,7 +160,7 @@ export function startServer(server: ServerSpec, compiled: string): Promise<Runni
       child.stdout!.removeAllListeners('data');
       child.stdout!.resume();
       const notes = out.slice(0, match.index).split('\n').filter((line) => line.trim() !== '');
-      resolve({ child, port: Number(match[1]), notes, stderr: () => err });
+      resolve({ child, port: Number(match[1]), notes, stderr: () => err, profiled: profileDir !== undefined });
     });
     child.on('exit', (code, signal) => fail(new Error(`exited (${signal ?? code}) before listening`)));
     child.on('error', fail);
@@ -160,7 +170,13 @@ export function startServer(server: ServerSpec, compiled: string): Promise<Runni
 export async function stopServer(server: RunningServerProcess): Promise<void> {
   if (server.child.exitCode !== null || server.child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => server.child.once('exit', () => resolve()));
-  server.child.kill('SIGKILL');
+  if (!server.profiled) server.child.kill('SIGKILL');
+  else {
+    server.child.kill('SIGTERM');
+    const late = setTimeout(() => server.child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(late);
+  }
   await exited;
 }
 
