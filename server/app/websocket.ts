@@ -180,12 +180,13 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
 
   /** Calls each message listener; collects the promises the async ones return. */
   private deliver(data: string | Uint8Array, isBinary: boolean): void | Promise<void> {
-    const pending: PromiseLike<unknown>[] = [];
+    // The list of promises is made only when a listener returns one: most are synchronous.
+    let pending: PromiseLike<unknown>[] | null = null;
     for (const listener of this.listeners('message')) {
       const result: unknown = listener.call(this, data, isBinary);
-      if (isPromiseLike(result)) pending.push(result);
+      if (isPromiseLike(result)) (pending ??= []).push(result);
     }
-    if (pending.length === 0) return;
+    if (pending === null) return;
     return Promise.all(pending).then(
       () => undefined,
       (error: unknown) => {
