@@ -10,6 +10,8 @@
  * Chapter 12: `--server node-http` (or `express`) puts the same demo behind an HTTP server on one
  * port; `--allow-origin URL` (repeatable), `--token SECRET` and `--tls-cert F --tls-key F` need
  * that HTTP server in front, so they select node-http when no `--server` is given.
+ *
+ * Chapter 13: `--deflate` negotiates permessage-deflate with clients that offer it (every browser does).
  */
 import fs from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
@@ -28,6 +30,8 @@ interface ServeOptions {
   server?: ServerMode;
   policy?: { allowedOrigins?: string[]; token?: string };
   tls?: { cert: Buffer; key: Buffer };
+  /** Chapter 13: negotiate permessage-deflate (RFC 7692) with the server's default settings. */
+  perMessageDeflate?: true;
 }
 
 /** Chapter 12: who owns the port. */
@@ -111,8 +115,10 @@ async function main(): Promise<void> {
     .option('--token <secret>', 'require this token (Authorization: Bearer, a token cookie or ?token=); else 401')
     .option('--tls-cert <file>', 'PEM certificate: serve https: and wss: (with --tls-key)')
     .option('--tls-key <file>', 'PEM private key of --tls-cert')
+    .option('--deflate', 'negotiate permessage-deflate (RFC 7692) when a client offers it (chapter 13)')
     .parse();
-  type Parsed = Omit<ServeOptions, 'maxMessageLength' | 'log' | 'logFrames' | 'policy' | 'tls'> & {
+  type Parsed = Omit<ServeOptions, 'maxMessageLength' | 'log' | 'logFrames' | 'policy' | 'tls' | 'perMessageDeflate'> & {
+    deflate?: true;
     impl: string;
     maxMessage?: number;
     log: LogLevel;
@@ -121,14 +127,14 @@ async function main(): Promise<void> {
     tlsCert?: string;
     tlsKey?: string;
   };
-  const { impl, maxMessage, log, allowOrigin, token, tlsCert, tlsKey, ...rest } = program.opts<Parsed>();
+  const { impl, maxMessage, log, allowOrigin, token, tlsCert, tlsKey, deflate, ...rest } = program.opts<Parsed>();
   if ((tlsCert === undefined) !== (tlsKey === undefined)) program.error('--tls-cert and --tls-key go together');
   const tls = tlsCert !== undefined && tlsKey !== undefined ? { cert: fs.readFileSync(tlsCert), key: fs.readFileSync(tlsKey) } : undefined;
   const policy = allowOrigin.length > 0 || token !== undefined ? { allowedOrigins: allowOrigin.length > 0 ? allowOrigin : undefined, token } : undefined;
   // A policy or TLS needs an HTTP server in front: node-http unless another mode was asked for.
   if (rest.server === 'dedicated' && (policy || tls)) program.error('--allow-origin, --token and TLS need --server node-http or express');
   if (rest.server === undefined && (policy || tls)) rest.server = 'node-http';
-  const options: ServeOptions = { ...rest, policy, tls, maxMessageLength: maxMessage, log: (line) => console.log(line), logFrames: log === 'frames' };
+  const options: ServeOptions = { ...rest, policy, tls, maxMessageLength: maxMessage, perMessageDeflate: deflate, log: (line) => console.log(line), logFrames: log === 'frames' };
   const { port } = options;
 
   const { serve } = await importWithTree<ServeModule>(impl, 'server/demo/demo-server.ts');

@@ -39,12 +39,12 @@ const OFFLINE_ENV = {
 };
 Object.assign(process.env, OFFLINE_ENV);
 
-/** Generates the typedoc HTML reference of solutions/ into site/static/api. */
+/** Generates the typedoc HTML reference of solutions/ and of the client API (chapter 14) into site/static/api. */
 export async function buildApiReference(): Promise<void> {
   const started = Date.now();
   const app = await Application.bootstrapWithPlugins({
     name: 'WebSocket from scratch: reference solution',
-    entryPoints: [path.join(ROOT, 'solutions')],
+    entryPoints: [path.join(ROOT, 'solutions'), path.join(ROOT, 'server', 'app', 'client.ts')],
     entryPointStrategy: 'expand',
     exclude: ['**/*.test.ts'],
     tsconfig: path.join(ROOT, 'tsconfig.json'),

@@ -31,8 +31,10 @@ import type { HeadLimits, RequestHeadParser } from '@impl/02-http-head/request-h
 import type { HttpResponse } from '@impl/04-upgrade/handshake.ts';
 import type { CloseInfo } from '@impl/06-closing/close.ts';
 import type { DecodeOptions } from '@impl/05-frames/decode.ts';
-import type { MessageAssembler } from '@impl/07-messages/assembler.ts';
+import type { Message, MessageAssembler } from '@impl/07-messages/assembler.ts';
 import type { Timeouts, Watchdog } from '@impl/08-heartbeat/watchdog.ts';
+import type { Compression, DeflateOptions } from './deflate.ts';
+import { compressedFrameOpcode, encodeMessage, inflateMessage, negotiateCompression } from './deflate.ts';
 import type { ConnectionSink } from './events.ts';
 import * as layers from './layers.ts';
 
@@ -47,6 +49,11 @@ export interface ConnectionOptions extends Partial<Timeouts> {
   readonly maxMessageLength?: number;
   /** Most frames one message may come in (default 16,384) → 1008; chapter 07 says why that code. */
   readonly maxFragments?: number;
+  /**
+   * Chapter 13: negotiate permessage-deflate (RFC 7692) with clients that offer it, with these
+   * settings (`true`: the defaults). Default: off, and every offer is declined.
+   */
+  readonly perMessageDeflate?: DeflateOptions | true;
 }
 
 /** Where a connection is. The RFC's four states, with what each needs to remember. */
@@ -74,6 +81,8 @@ export class Connection {
   private readonly watchdog: Watchdog;
   /** A data frame whose payload is still arriving (see {@link Connection.streamPayload}), or null. */
   private streaming: StreamingFrame | null = null;
+  /** Chapter 13: the compression agreed in the handshake, or null (the default: none). */
+  private compression: Compression | null = null;
 
   constructor(
     private readonly sink: ConnectionSink,
@@ -154,7 +163,10 @@ export class Connection {
   /** Sends a text (string) or binary (bytes) message in one frame. False if the connection is not OPEN. */
   send(data: string | Uint8Array): boolean {
     if (this.phase.name !== 'open') return false;
-    if (typeof data === 'string') this.sink.write(layers.encodeFrame(Opcode.Text, textEncoder.encode(data)));
+    if (this.compression !== null) {
+      const [opcode, payload] = typeof data === 'string' ? [Opcode.Text, textEncoder.encode(data)] : [Opcode.Binary, data];
+      this.sink.write(encodeMessage(this.compression, opcode, payload));
+    } else if (typeof data === 'string') this.sink.write(layers.encodeFrame(Opcode.Text, textEncoder.encode(data)));
     else this.sink.write(layers.encodeFrame(Opcode.Binary, data));
     return true;
   }
@@ -227,14 +239,21 @@ export class Connection {
       this.sink.emit({ type: 'request', head, path: decision.path });
       return;
     }
-    this.sink.write([layers.formatResponse(layers.acceptResponse(decision))]);
+    const response = layers.acceptResponse(decision);
+    // Chapter 13: only a server given the option looks at the client's extension offers.
+    const deflate = this.options.perMessageDeflate;
+    this.compression = deflate === undefined ? null : negotiateCompression(head, deflate);
+    const answer = this.compression === null ? response : { ...response, headers: { ...response.headers, 'Sec-WebSocket-Extensions': this.compression.header } };
+    this.sink.write([layers.formatResponse(answer)]);
     this.phase = { name: 'open' };
     this.watchdog.opened(this.now());
     this.sink.emit({ type: 'open', head, path: decision.path, protocol: decision.protocol });
   }
 
   private decodeOptions(): DecodeOptions {
-    return { maxPayloadLength: this.frameAllowance(), requireMask: true, unmask: layers.unmask };
+    // RFC 7692 §6: RSV1 means "compressed" once permessage-deflate was agreed, and nothing before.
+    const allowedRsv = this.compression === null ? undefined : ALLOW_RSV1;
+    return { maxPayloadLength: this.frameAllowance(), requireMask: true, unmask: layers.unmask, allowedRsv };
   }
 
   /**
@@ -246,7 +265,9 @@ export class Connection {
     this.queue.consume(header.headerLength);
     // Once our close frame is out, data is read and dropped (§7.1.2), as in handleFrame.
     const delivered = this.phase.name === 'open';
-    if (delivered) this.messages.startFrame(header.opcode, header.fin, header.payloadLength);
+    // RSV1 is only ever set here when compression was agreed (the decoder refuses it otherwise).
+    const opcode = header.rsv1 ? compressedFrameOpcode(this.compression!, header) : header.opcode;
+    if (delivered) this.messages.startFrame(opcode, header.fin, header.payloadLength);
     this.streaming = { maskingKey: header.maskingKey, remaining: header.payloadLength, received: 0, delivered };
   }
 
@@ -264,10 +285,12 @@ export class Connection {
     this.streaming = null;
     if (!delivered) return;
     const message = this.messages.endFrame();
-    if (message !== null) this.sink.emit({ type: 'message', message });
+    if (message !== null) this.deliver(message);
   }
 
   private handleFrame(frame: Frame): void {
+    // RFC 7692 §6.1: a control frame is never compressed (RSV1 passes the decoder only with compression).
+    if (frame.rsv1 && isControlOpcode(frame.opcode)) compressedFrameOpcode(this.compression!, frame);
     switch (frame.opcode) {
       case Opcode.Ping:
         // RFC 6455 §5.5.2: answer with a pong carrying the same payload, unless the peer's close
@@ -286,10 +309,17 @@ export class Connection {
         // Text, binary or continuation (the decoder refused reserved opcodes). Once our close frame
         // is out, data is discarded: we will not answer it anyway (§7.1.2).
         if (this.phase.name === 'closing') return;
-        const message = this.messages.push(frame);
-        if (message !== null) this.sink.emit({ type: 'message', message });
+        // RSV1 (only possible once compression was agreed): the assembler gathers compressed bytes.
+        const message = this.messages.push(frame.rsv1 ? { ...frame, opcode: compressedFrameOpcode(this.compression!, frame) } : frame);
+        if (message !== null) this.deliver(message);
       }
     }
+  }
+
+  /** A whole message to the application, inflated first when it came compressed (chapter 13). */
+  private deliver(message: Message): void {
+    const compression = this.compression;
+    this.sink.emit({ type: 'message', message: compression === null ? message : inflateMessage(compression, message, this.maxMessageLength) });
   }
 
   /**
@@ -342,6 +372,8 @@ export class Connection {
 }
 
 const textEncoder = new TextEncoder();
+/** The decoder's reserved-bit allowance once permessage-deflate is agreed. */
+const ALLOW_RSV1 = { rsv1: true } as const;
 
 /** Where the payload of a data frame that is still arriving stands. */
 interface StreamingFrame {

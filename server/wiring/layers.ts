@@ -38,6 +38,11 @@ import * as maskWords from '@impl/11-performance/mask-words.ts';
 import * as utf8Stream from '@impl/11-performance/utf8-stream.ts';
 import * as nodeRequest from '@impl/12-http-world/node-request.ts';
 import * as policy from '@impl/12-http-world/policy.ts';
+import * as messageDeflate from '@impl/13-compression/message-deflate.ts';
+import * as negotiate from '@impl/13-compression/negotiate.ts';
+import * as clientFrames from '@impl/14-client/client-frames.ts';
+import * as clientRequest from '@impl/14-client/client-request.ts';
+import * as clientResponse from '@impl/14-client/client-response.ts';
 import * as standIn from './stand-ins.ts';
 
 /** A layer the server runs as a stand-in, because its chapter is still a starter. */
@@ -321,4 +326,98 @@ export const checkHandshake: typeof policy.checkHandshake = choose(
   (check) => check(probePolicyHead, '/', probePolicy),
   (notice) => (_head, _path, rules) => (standIn.isEmptyPolicy(rules) ? Promise.resolve() : standIn.notImplemented(notice)),
   'Origin and token checks get 501',
+);
+
+// Chapter 13: permessage-deflate. Until every function of the chapter is written, every offer is
+// declined (the server then runs exactly as before the chapter): a compressor is built only for an
+// agreement, and an agreement is formatted only once it was made.
+export const MessageDeflate: typeof messageDeflate.MessageDeflate = choose(
+  messageDeflate.MessageDeflate,
+  (Deflate) => {
+    const agreed = { serverNoContextTakeover: false, clientNoContextTakeover: false, serverMaxWindowBits: null, clientMaxWindowBits: null };
+    const deflate = new Deflate(agreed);
+    return [deflate.decompress(deflate.compress(bytes('a')), 1), deflate.windowBytes];
+  },
+  (notice) => standIn.uncompressed(notice) as unknown as typeof messageDeflate.MessageDeflate,
+  'compression is declined',
+);
+export const parseExtensionOffers: typeof negotiate.parseExtensionOffers = choose(
+  negotiate.parseExtensionOffers,
+  (parse) => parse(['permessage-deflate; client_max_window_bits']),
+  () => standIn.noOffers,
+  'compression is declined',
+);
+export const formatDeflateResponse: typeof negotiate.formatDeflateResponse = choose(
+  negotiate.formatDeflateResponse,
+  (format) => format({ serverNoContextTakeover: true, clientNoContextTakeover: true, serverMaxWindowBits: 10, clientMaxWindowBits: 10 }),
+  () => standIn.noExtensions,
+  'compression is declined',
+);
+const chapter13Written =
+  MessageDeflate === messageDeflate.MessageDeflate &&
+  parseExtensionOffers === negotiate.parseExtensionOffers &&
+  formatDeflateResponse === negotiate.formatDeflateResponse;
+export const negotiateDeflate: typeof negotiate.negotiateDeflate = choose(
+  chapter13Written ? negotiate.negotiateDeflate : standIn.declineDeflate,
+  (agree) => agree([{ name: 'permessage-deflate', params: [] }]),
+  () => standIn.declineDeflate,
+  'compression is declined',
+);
+
+// Chapter 14: the client side (server/wiring/client-connection.ts). Until it is written, the client
+// cannot open a connection: each stand-in fails with the TODO's message.
+export const HandshakeError = clientResponse.HandshakeError;
+export type HandshakeError = clientResponse.HandshakeError;
+export const generateKey: typeof clientRequest.generateKey = choose(
+  clientRequest.generateKey,
+  (generate) => generate(),
+  (notice) => () => standIn.clientNeeds(notice),
+  'the client cannot connect',
+);
+export const buildRequest: typeof clientRequest.buildRequest = choose(
+  clientRequest.buildRequest,
+  (build) => build(new URL('ws://probe/'), 'dGhlIHNhbXBsZSBub25jZQ=='),
+  (notice) => () => standIn.clientNeeds(notice),
+  'the client cannot connect',
+);
+export const ResponseHeadParser: typeof clientResponse.ResponseHeadParser = choose(
+  clientResponse.ResponseHeadParser,
+  (Parser) => new Parser().parse(queueOf(bytes('HTTP/1.1 101 Switching Protocols\r\n\r\n'))),
+  (notice) => standIn.refusingResponseParser(notice) as unknown as typeof clientResponse.ResponseHeadParser,
+  'the client cannot connect',
+);
+/** A valid 101 for the RFC's sample key (§1.3), for the probes. */
+const probeResponse: clientResponse.ResponseHead = {
+  version: 'HTTP/1.1',
+  status: 101,
+  reason: 'Switching Protocols',
+  headers: new Map([
+    ['upgrade', ['websocket']],
+    ['connection', ['Upgrade']],
+    ['sec-websocket-accept', ['s3pPLMBiTxaQ9kYGzzhZRbK+xOo=']],
+  ]),
+};
+export const checkResponse: typeof clientResponse.checkResponse = choose(
+  clientResponse.checkResponse,
+  (check) => check(probeResponse, { key: 'dGhlIHNhbXBsZSBub25jZQ==' }),
+  (notice) => () => standIn.clientNeeds(notice),
+  'the client cannot connect',
+);
+export const redirectTarget: typeof clientResponse.redirectTarget = choose(
+  clientResponse.redirectTarget,
+  (target) => target(probeResponse, new URL('ws://probe/'), 0),
+  (notice) => () => standIn.clientNeeds(notice),
+  'the client cannot connect',
+);
+export const encodeClientFrame: typeof clientFrames.encodeClientFrame = choose(
+  clientFrames.encodeClientFrame,
+  (encodeOne) => encodeOne(Opcode.Text, bytes('a')),
+  (notice) => () => standIn.clientNeeds(notice),
+  'the client cannot send',
+);
+export const checkServerFrame: typeof clientFrames.checkServerFrame = choose(
+  clientFrames.checkServerFrame,
+  (check) => check({ fin: true, rsv1: false, rsv2: false, rsv3: false, opcode: Opcode.Text, masked: false, payloadLength: 0, maskingKey: null, headerLength: 2 }),
+  (notice) => () => standIn.clientNeeds(notice),
+  'the client cannot read frames',
 );

@@ -21,6 +21,7 @@ import type { Expiry } from '@impl/08-heartbeat/watchdog.ts';
 import type { SendData } from '@impl/10-app/arguments.ts';
 import type { Closable } from '@impl/10-app/shutdown.ts';
 import type { HandshakePolicy } from '@impl/12-http-world/policy.ts';
+import type { DeflateParameters, ExtensionOffer } from '@impl/13-compression/negotiate.ts';
 
 const encoder = new TextEncoder();
 
@@ -179,4 +180,42 @@ export async function dropEveryone(clients: Iterable<Closable>): Promise<void> {
  */
 export function isEmptyPolicy(policy: HandshakePolicy): boolean {
   return policy.allowedOrigins === undefined && policy.token === undefined && policy.redirects === undefined && policy.verifyClient === undefined;
+}
+
+/** Until chapter 13 parses `Sec-WebSocket-Extensions`: nothing is offered. */
+export function noOffers(): ExtensionOffer[] {
+  return [];
+}
+
+/** Until chapter 13 formats its answer: no extension header (never asked for, as nothing is agreed). */
+export function noExtensions(): string {
+  return '';
+}
+
+/** Until chapter 13 is written (both its files): permessage-deflate is declined, as RFC 7692 §5 allows. */
+export function declineDeflate(): DeflateParameters | null {
+  return null;
+}
+
+/** Until chapter 13's compressor is written: never built, since every offer is declined meanwhile. */
+export function uncompressed(notice: string): new (...args: never[]) => unknown {
+  return class Uncompressed {
+    constructor() {
+      throw new Error(notice);
+    }
+  };
+}
+
+/** Until chapter 14: the client fails before its first byte, naming the chapter to write. */
+export function clientNeeds(notice: string): never {
+  throw new Error(notice);
+}
+
+/** Until chapter 14 parses responses: every response fails the handshake, naming the chapter. */
+export function refusingResponseParser(notice: string): new (...args: never[]) => { parse(queue: unknown): null } {
+  return class RefusingResponseParser {
+    parse(): null {
+      return clientNeeds(notice);
+    }
+  };
 }

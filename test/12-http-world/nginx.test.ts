@@ -129,10 +129,12 @@ describe('RFC 9110 §7.6.1 — through nginx, which must pass the hop-by-hop Upg
   });
 
   it('the conformance suite passes through nginx', async () => {
-    const suite = await runSuite({ target: { host: '127.0.0.1', port: ports.plain, path: '/echo' }, cases: allCases });
+    // The demo behind nginx runs without compression: the cases that need it (chapter 13) are left out.
+    const cases = allCases.filter((item) => item.deflate !== true);
+    const suite = await runSuite({ target: { host: '127.0.0.1', port: ports.plain, path: '/echo' }, cases });
     const failed = suite.results.filter((result) => result.status !== 'pass').map((result) => `${result.id} ${result.title}: ${result.reason ?? ""}`);
     expect(failed, 'conformance cases that did not pass through nginx').toEqual([]);
-    expect(suite.passed, 'every case ran').toBe(allCases.length);
+    expect(suite.passed, 'every case ran').toBe(cases.length);
   }, 120_000);
 
   it('a configuration that drops Upgrade and Connection gets the diagnostic 426', async () => {

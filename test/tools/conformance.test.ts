@@ -64,7 +64,8 @@ describe('against the ws package (a strict server)', () => {
 
   it('passes every case except the listed differences', { timeout: 30_000 }, async () => {
     // Generous time bounds: npm test runs other test files on the same cores.
-    const cases = allCases.filter((item) => !WS_DIFFERENCES.includes(item.id));
+    // The compression cases (chapter 13) need a server with permessage-deflate on: ws's is off here.
+    const cases = allCases.filter((item) => !WS_DIFFERENCES.includes(item.id) && item.deflate !== true);
     const suite = await runSuite({ target: targetOf(server), cases, timeScale: 2 });
     const failures = suite.results.filter((result) => result.status === 'fail');
     expect(failures.map((result) => `${result.id} ${result.title}: ${result.reason}`)).toEqual([]);

@@ -38,6 +38,11 @@ export interface Case {
    * pending while any of them is a starter.
    */
   needs?: ChapterNumber[];
+  /**
+   * Chapter 13: true for a case that needs the server's compression on (`--deflate`), false for one
+   * that needs it off; the case is pending otherwise. Undefined: runs either way.
+   */
+  deflate?: boolean;
   /** Time bound in ms (default {@link DEFAULT_TIMEOUT_MS}). */
   timeoutMs?: number;
   run(context: CaseContext): Promise<void>;

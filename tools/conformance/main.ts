@@ -1,6 +1,6 @@
 /**
  * `npm run conformance -- [--impl solutions|chapters] [--server dedicated|node-http|express]
- * [--url ws://host:port/path] [--case 5.3] [--chapter 07] [--json]`: run the RFC 6455 conformance
+ * [--url ws://host:port/path] [--case 5.3] [--chapter 07] [--deflate] [--json]`: run the RFC 6455 conformance
  * suite and print a score per chapter. `--server` serves the tree's demo on its own listener (the
  * default) or behind node:http or Express, through `handleUpgrade` (chapter 12).
  *
@@ -29,6 +29,7 @@ interface CliOptions {
   chapter?: ChapterNumber;
   json?: boolean;
   maxMessage: number;
+  deflate?: boolean;
 }
 
 const program = new Command()
@@ -46,6 +47,7 @@ const program = new Command()
     if (chapter === undefined) throw new InvalidArgumentError('a chapter number from 01 to 10');
     return chapter;
   })
+  .option('--deflate', 'the server negotiates permessage-deflate (chapter 13): run the compression cases (families 12, 13) instead of 13.0.1')
   .option('--json', 'print the results as JSON')
   .option('--max-message <bytes>', "the server's message size limit", (value: string) => Number(value), DEFAULT_MAX_MESSAGE_SIZE)
   .parse();
@@ -82,7 +84,7 @@ try {
  */
 async function startServerUnlessStarter(chapters: Set<ChapterNumber>): Promise<RunningTarget | undefined> {
   try {
-    return await startImplementation(options.impl, options.server);
+    return await startImplementation(options.impl, options.server, options.deflate ?? false);
   } catch (error) {
     if (!chapters.has(1) && (error as Error).name === 'NotImplementedError') return undefined;
     throw error;
@@ -98,6 +100,7 @@ const suite = await runSuite({
   cases,
   implemented,
   maxMessageSize: options.maxMessage,
+  deflate: options.deflate ?? false,
   onResult: options.json ? undefined : (result) => console.log(formatResult(result)),
 });
 await running?.close();

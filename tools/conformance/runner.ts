@@ -18,6 +18,8 @@ export interface SuiteOptions {
   implemented?: ReadonlySet<ChapterNumber>;
   /** The server's message size limit; default 64 MiB. */
   maxMessageSize?: number;
+  /** The server negotiates permessage-deflate (`--deflate`): which of the compression cases run. */
+  deflate?: boolean;
   /** Multiplies every time bound (a slow machine, or a test that wants failures fast). */
   timeScale?: number;
   /** Called as each case finishes, for live output. */
@@ -60,7 +62,16 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
   for (const item of options.cases ?? allCases) {
     const missing = chaptersNeeded(item).filter((chapter) => !implemented.has(chapter));
     const result: CaseResult =
-      missing.length === 0
+      missing.length === 0 && item.deflate !== undefined && item.deflate !== (options.deflate ?? false)
+        ? {
+            id: item.id,
+            title: item.title,
+            chapter: item.chapter,
+            status: 'pending' as const,
+            ms: 0,
+            reason: item.deflate ? 'runs with --deflate' : 'runs without --deflate',
+          }
+        : missing.length === 0
         ? await runCase(item, options)
         : {
             id: item.id,

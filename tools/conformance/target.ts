@@ -24,16 +24,19 @@ export function parseTarget(url: string): Target {
 }
 
 interface ServeModule {
-  serve(options: { port: number; host: string; server?: ServerMode }): Promise<{ port: number; host: string; close(): Promise<void> }>;
+  serve(options: { port: number; host: string; server?: ServerMode; perMessageDeflate?: true }): Promise<{ port: number; host: string; close(): Promise<void> }>;
 }
 
 /** How the demo is served (chapter 12): its own listener, or behind node:http or Express. */
 export type ServerMode = 'dedicated' | 'node-http' | 'express';
 export const SERVER_MODES: readonly ServerMode[] = ['dedicated', 'node-http', 'express'];
 
-/** Start the demo server running the tree `impl` on a free port of 127.0.0.1, served the `server` way. */
-export async function startImplementation(impl: string, mode: ServerMode = 'dedicated'): Promise<RunningTarget> {
+/**
+ * Start the demo server running the tree `impl` on a free port of 127.0.0.1, served the `server` way,
+ * negotiating permessage-deflate when `deflate` (chapter 13).
+ */
+export async function startImplementation(impl: string, mode: ServerMode = 'dedicated', deflate = false): Promise<RunningTarget> {
   const { serve } = await importWithTree<ServeModule>(impl, 'server/demo/demo-server.ts');
-  const server = await serve({ port: 0, host: '127.0.0.1', server: mode });
+  const server = await serve({ port: 0, host: '127.0.0.1', server: mode, ...(deflate ? { perMessageDeflate: true as const } : {}) });
   return { host: server.host, port: server.port, path: ECHO_PATH, close: () => server.close() };
 }

@@ -16,10 +16,12 @@ import { apply, backup, effective, referenceFiles, solutionDiff, starterFiles, t
 import { formatError, formatFailures, makeColors, passedCount, plural, stripAnsi, useColor, type Colors } from './format.ts';
 import { nextHint, shownHints } from './hints.ts';
 import { canAsk, confirm } from './prompt.ts';
-import { chapterKeys, readResults, runAndKeep } from './results.ts';
+import { chapterKeys, readResults, runAndKeep, runListeners } from './results.ts';
 import { classify, describeStatus, StatusTable, untouchedChapters, type ChapterStatus } from './status.ts';
 import { TestSession, type ChapterRun } from './tests.ts';
 import { startWatch } from './watch.ts';
+import type { RoomLink } from '../classroom/link.ts';
+import { boardCommand, classroomCommand, joinCommand, leaveCommand, parseDuration, type ClassroomOptions } from '../classroom/commands.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const color = useColor(process.stdout);
@@ -78,6 +80,39 @@ async function runChapter(session: TestSession, chapter: Chapter): Promise<{ run
   };
 }
 
+// ── the classroom link ────────────────────────────────────────────────────────────────────────
+
+/** The link to a teacher's room, when this tree joined one (`npm start -- join`). */
+let classroom: RoomLink | undefined;
+/** Broadcasts wait here while a terminal table is being redrawn in place. */
+let heldBroadcasts: string[] | null = null;
+
+function showBroadcast(line: string): void {
+  if (heldBroadcasts !== null) heldBroadcasts.push(line);
+  else print(line);
+}
+
+function releaseBroadcasts(): void {
+  const held = heldBroadcasts ?? [];
+  heldBroadcasts = null;
+  for (const line of held) print(line);
+}
+
+/** Opens the link beside the first run if the tree joined a room; results are sent after every run. */
+async function openClassroom(persistent: boolean): Promise<void> {
+  const { readJoined, RoomLink } = await import('../classroom/link.ts');
+  const joined = readJoined(root);
+  if (!joined) return;
+  classroom = new RoomLink(root, joined, {
+    persistent,
+    onBroadcast: (broadcast) => showBroadcast(`${c.magenta(c.bold('📣 From the teacher'))}${broadcast.chapter ? c.dim(` (chapter ${broadcast.chapter} group)`) : ''}: ${broadcast.text}`),
+    onNotice: (text) => print(c.dim(text)),
+  });
+  const link = classroom;
+  runListeners.add((result, ms) => link.report(result.chapters.values(), ms));
+  link.start();
+}
+
 // ── status (+ watch) ──────────────────────────────────────────────────────────────────────────
 
 async function statusCommand(options: { watch: boolean }): Promise<number> {
@@ -89,6 +124,9 @@ async function statusCommand(options: { watch: boolean }): Promise<number> {
   const started = performance.now();
   const startedAt = Date.now();
   const interactive = options.watch && Boolean(process.stdout.isTTY);
+  // On a terminal the table is drawn at once from the kept results and redrawn in place as runs end;
+  // elsewhere it is printed once it holds results that match the files.
+  const tty = Boolean(process.stdout.isTTY);
   // Keys pressed while the table is computed: not echoed, q and Ctrl-C quit, others wait for watch mode.
   const early: string[] = [];
   const onEarlyKey = (data: Buffer): void => {
@@ -107,15 +145,15 @@ async function statusCommand(options: { watch: boolean }): Promise<number> {
   const kept = readResults(root, all, keys);
   const table = new StatusTable(all, print, c, untouchedChapters(root, all));
   for (const entry of kept.values()) table.set(entry.run, entry.fresh ? 'fresh' : 'stale');
+  // Results still true of the files count as this run's: the room hears them too.
+  if (tty && classroom) heldBroadcasts = [];
+  classroom?.report([...kept.values()].filter((entry) => entry.fresh).map((entry) => entry.run), 0);
   const pending = new Set(all.filter((chapter) => !kept.get(chapter.number)?.fresh).map((chapter) => chapter.number));
   const elapsed = (): string => `${((performance.now() - started) / 1000).toFixed(1)} s`;
   const summaryLine = (): string => {
     const tail = pending.size === 0 ? elapsed() : `${plural(pending.size, 'chapter')} to refresh, ${elapsed()} so far`;
     return `${c.bold(table.summary())}${c.dim(`  (${tail})`)}`;
   };
-  // On a terminal the table is drawn at once from the kept results and redrawn in place as runs end;
-  // elsewhere it is printed once it holds results that match the files.
-  const tty = Boolean(process.stdout.isTTY);
   let drawn = 0;
   const draw = (): void => {
     const lines = [...table.render(), '', summaryLine()];
@@ -144,6 +182,7 @@ async function statusCommand(options: { watch: boolean }): Promise<number> {
     }
     const next = table.next();
     if (next) print(c.dim(`What fails and why: npm start -- check ${next.number}`));
+    releaseBroadcasts();
     return 0;
   };
   if (pending.size === 0 && !interactive) return conclude();
@@ -196,6 +235,7 @@ async function statusCommand(options: { watch: boolean }): Promise<number> {
     });
     process.once('SIGINT', () => void handle.stop());
     await handle.ready;
+    releaseBroadcasts();
     // The chapters after it that changed since their last run are refreshed one at a time, so a save
     // waits for one chapter's run at most; only a status that differs from the table is reported.
     void (async () => {
@@ -437,24 +477,28 @@ async function main(argv: string[]): Promise<number> {
     .description('The workbook runner: your progress, your failing tests explained, hints, and the reference when you are done.')
     .showHelpAfterError()
     .action(async () => {
+      await openClassroom(Boolean(process.stdout.isTTY));
       code = await statusCommand({ watch: true });
     });
   program
     .command('status')
     .description('print every chapter with its status and the next one to do, then exit')
     .action(async () => {
+      await openClassroom(false);
       code = await statusCommand({ watch: false });
     });
   program
     .command('watch [N]')
     .description('rerun chapter N (default: the next unfinished) on every save under chapters/')
     .action(async (n: string | undefined) => {
+      await openClassroom(true);
       code = await watchCommand(n);
     });
   program
     .command('check <N>')
     .description("run chapter N's tests against your code; exit 0 only when they all pass")
     .action(async (n: string) => {
+      await openClassroom(false);
       code = await checkCommand(n);
     });
   program
@@ -486,6 +530,41 @@ async function main(argv: string[]): Promise<number> {
     .action(async (n: string, options: { yes?: boolean; all?: boolean }) => {
       code = await catchUpCommand(n, options);
     });
+  const context = { root, print, printError, c };
+  program
+    .command('classroom')
+    .description("teacher: start a room server with a live dashboard of every attendee's chapters")
+    .option('--port <port>', 'TCP port (0 picks a free one)', (value: string) => Number(value), 4000)
+    .option('--host <host>', 'interface to listen on (a LAN address to let the room in)', '127.0.0.1')
+    .option('--stuck-after <duration>', 'flag an attendee on the same failing test this long: 10m, 90s', parseDuration, parseDuration('10m'))
+    .option('--state <file>', 'where the room is kept across restarts', undefined)
+    .option('--max-message <bytes>', 'largest message an attendee may send (default 65536) → 1009', (value: string) => Number(value))
+    .option('--rate <n>', 'messages per connection per 10 s (default 20) → 1008', (value: string) => Number(value))
+    .option('--no-open', 'do not open the dashboard in a browser')
+    .action(async (options: ClassroomOptions) => {
+      code = await classroomCommand(context, chapters(), options);
+    });
+  program
+    .command('join <url>')
+    .description("attendee: report every run's results (counts, failing test titles, time) to a teacher's room")
+    .requiredOption('--name <name>', 'your name as the teacher sees it')
+    .requiredOption('--token <token>', 'the join token the teacher gave')
+    .option('--server <url>', 'your server for the conformance board, e.g. ws://192.168.1.20:8080')
+    .action((url: string, options: { name: string; token: string; server?: string }) => {
+      code = joinCommand(context, url, options);
+    });
+  program
+    .command('leave')
+    .description('attendee: stop reporting to the room')
+    .action(() => {
+      code = leaveCommand(context);
+    });
+  program
+    .command('board <url>')
+    .description('attendee: put your running server (npm run serve -- --impl chapters) on the conformance board')
+    .action(async (url: string) => {
+      code = await boardCommand(context, url);
+    });
   program.addHelpText(
     'after',
     '\nN is a chapter number: 5, 05 or 05-frames.\nExit codes: 0 ok · 1 a check fails or an action was refused · 2 unknown chapter or command.',
@@ -506,7 +585,11 @@ async function main(argv: string[]): Promise<number> {
 }
 
 main(process.argv).then(
-  (code) => process.exit(code),
+  async (code) => {
+    // What the last run sent leaves before the process does (bounded: an unreachable room costs nothing).
+    await classroom?.finish(1000);
+    process.exit(code);
+  },
   (error: unknown) => {
     printError(c.red(`The runner failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`));
     process.exit(1);

@@ -97,10 +97,18 @@ export function parseFrame(bytes: Uint8Array): FrameParse {
 
 const KNOWN_OPCODES = new Set<number>(Object.values(Opcode));
 
-/** What is wrong with a frame a server sent (RFC 6455 §5), or null when it is a valid one. */
-export function serverFrameViolation(frame: FrameHeaderRead): string | null {
+/**
+ * What is wrong with a frame a server sent (RFC 6455 §5), or null when it is a valid one. `rsv1`:
+ * permessage-deflate was negotiated, so RSV1 may be set on the first frame of a data message
+ * (RFC 7692 §6.1).
+ */
+export function serverFrameViolation(frame: FrameHeaderRead, extensions: { readonly rsv1?: boolean } = {}): string | null {
   if (frame.masked) return 'the server sent a masked frame (RFC 6455 §5.1: a server MUST NOT mask)';
-  if (frame.rsv1 || frame.rsv2 || frame.rsv3) return 'the server set RSV bits without a negotiated extension (RFC 6455 §5.2)';
+  if (frame.rsv1 && extensions.rsv1 === true) {
+    if (frame.opcode >= 0x8) return 'the server set RSV1 on a control frame: only data messages are compressed (RFC 7692 §6.1)';
+    if (frame.opcode === 0x0) return 'the server set RSV1 on a continuation frame: only a message\'s first frame has it (RFC 7692 §6.1)';
+    if (frame.rsv2 || frame.rsv3) return 'the server set RSV2 or RSV3, which no negotiated extension defines (RFC 6455 §5.2)';
+  } else if (frame.rsv1 || frame.rsv2 || frame.rsv3) return 'the server set RSV bits without a negotiated extension (RFC 6455 §5.2)';
   if (!KNOWN_OPCODES.has(frame.opcode)) return `the server used reserved opcode 0x${frame.opcode.toString(16)} (RFC 6455 §5.2)`;
   return null;
 }

@@ -9,6 +9,7 @@
  *   client frames out, server frames in, and frames in words; `frame-expectation.ts`: why a header
  *   cannot be the frame a test waits for.
  * - `transcript.ts`, `connection.ts`, `raw-client.ts`: the recording TCP client with bounded waits.
+ * - `deflate.ts`: permessage-deflate from the client's side (RFC 7692), for the compression cases.
  * - `load-client.ts`: the benchmark's lean path (import it directly; it is not re-exported here).
  */
 export { concatBytes, firstDifference, latin1, patternBytes, toBytes } from './bytes.ts';
@@ -36,3 +37,5 @@ export type { WaitOptions } from './connection.ts';
 export { DEFAULT_TIMEOUT_MS, PROMPT_SILENCE_MS, WireError } from './connection.ts';
 export type { CloseWaitOptions, ConnectOptions, ReadFrameOptions } from './raw-client.ts';
 export { RawClient, openWebSocket } from './raw-client.ts';
+export type { DeflateAnswer } from './deflate.ts';
+export { DeflateSession, parseDeflateAnswer } from './deflate.ts';

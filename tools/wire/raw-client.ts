@@ -71,6 +71,9 @@ function unreadText(unread: Uint8Array): string {
 }
 
 export class RawClient extends RecordingConnection {
+  /** Set once the server agreed to permessage-deflate: RSV1 is then valid on a message's first frame. */
+  allowRsv1 = false;
+
   private constructor(socket: Socket, timeoutMs: number, private readonly checkServerFrames: boolean, silenceMs?: number) {
     super(socket, timeoutMs, silenceMs);
   }
@@ -147,7 +150,7 @@ export class RawClient extends RecordingConnection {
         const mismatch = headerMismatch(header, expect);
         if (mismatch) this.failOnHeader(header, `expected ${expect.expected}; the server's next frame cannot be it: ${mismatch}`);
       }
-      const violation = header && this.checkServerFrames ? serverFrameViolation(header) : null;
+      const violation = header && this.checkServerFrames ? serverFrameViolation(header, { rsv1: this.allowRsv1 }) : null;
       if (violation) throw new ServerFrameError(violation);
       return parse.kind === 'frame' ? parse : undefined;
     });
@@ -192,7 +195,7 @@ export class RawClient extends RecordingConnection {
       const header = parse.kind === 'frame' ? parse.frame : parse.header;
       const problem = !only.includes(header.opcode)
         ? `the server sent a ${describeHeader(header)} frame instead, and ${allowedText(only)} may come before the close`
-        : (serverFrameViolation(header) ?? lengthEncodingViolation(header));
+        : (serverFrameViolation(header, { rsv1: this.allowRsv1 }) ?? lengthEncodingViolation(header));
       if (problem) this.failOnHeader(header, `expected ${what}; ${problem}`, rest);
       if (parse.kind !== 'frame') return;
       rest = rest.subarray(parse.size);

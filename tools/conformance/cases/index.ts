@@ -2,6 +2,7 @@
 import type { Case } from '../case.ts';
 import { abuseCases } from './abuse.ts';
 import { closeCases } from './close.ts';
+import { compressionCases } from './compression.ts';
 import { fragmentationCases } from './fragmentation.ts';
 import { framingCases } from './framing.ts';
 import { handshakeCases } from './handshake.ts';
@@ -22,6 +23,7 @@ export const allCases: readonly Case[] = [
   ...limitCases,
   ...handshakeCases,
   ...abuseCases,
+  ...compressionCases,
 ];
 
 /**

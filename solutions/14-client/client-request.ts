@@ -1,0 +1,123 @@
+/**
+ * Chapter 14: the client's opening handshake request (RFC 6455 §4.1).
+ *
+ * A client opens a WebSocket with an ordinary HTTP/1.1 GET: the one a server's chapter 02 parses
+ * and chapter 04 answers, now seen from the other end. Its fields follow §4.1's list: the
+ * request-target is the URL's path and query (never its fragment, §3), `Host` names the server
+ * (with the port only when it is not the scheme's default, as RFC 9110 §7.2 writes it),
+ * `Upgrade: websocket` and `Connection: Upgrade` ask to switch, `Sec-WebSocket-Version: 13`, and
+ * `Sec-WebSocket-Key` carries a fresh nonce that the server must echo, hashed, in its 101.
+ *
+ * The key is 16 random bytes from a cryptographically strong source (RFC 6455 §4.1 item 7 and §10.3). It is not
+ * a secret: it only proves that the server read this very request, so a cache or an HTTP server that
+ * never heard of WebSocket cannot answer with a stale or fake 101. A predictable key would let a
+ * forged or replayed response pass that check.
+ *
+ * Everything here is pure: the connection (server/wiring/client-connection.ts) writes the bytes.
+ */
+import { WEBSOCKET_VERSION } from '../04-upgrade/handshake.ts';
+
+/** What the client offers and adds in its request. */
+export interface ClientRequestOptions {
+  /** Subprotocols offered, in order of preference (`Sec-WebSocket-Protocol`, §4.1 item 10). */
+  readonly protocols?: readonly string[];
+  /** Extensions offered, each as its header item, e.g. `permessage-deflate; client_max_window_bits` (item 11). */
+  readonly extensions?: readonly string[];
+  /** Extra header fields, e.g. `Authorization` or `Origin` (item 12 lets a client send any others). */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** Bytes of a Sec-WebSocket-Key nonce (RFC 6455 §4.1 item 7). */
+export const KEY_BYTES = 16;
+
+// @remove
+/** RFC 9110 §5.6.2: token = 1*tchar. Subprotocol names and field names are tokens. */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** RFC 9110 §5.5: a field value has no CR, LF or NUL. */
+const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+/** The fields the handshake itself writes: extra headers may not replace them. */
+const HANDSHAKE_FIELDS = new Set([
+  'host',
+  'upgrade',
+  'connection',
+  'sec-websocket-key',
+  'sec-websocket-version',
+  'sec-websocket-protocol',
+  'sec-websocket-extensions',
+]);
+const DEFAULT_PORTS: Readonly<Record<string, string>> = { 'ws:': '80', 'wss:': '443' };
+// @end
+
+/**
+ * A fresh Sec-WebSocket-Key: 16 bytes from the platform's CSPRNG (`crypto.getRandomValues`),
+ * base64-encoded (24 characters ending in `==`). Each connection gets its own (§4.1 item 7).
+ */
+export function generateKey(): string {
+  // @solution generateKey: 16 bytes from crypto.getRandomValues, base64-encoded
+  const nonce = crypto.getRandomValues(new Uint8Array(KEY_BYTES));
+  return btoa(String.fromCharCode(...nonce));
+  // @end
+}
+
+/**
+ * The `Host` field for `url` (RFC 6455 §4.1 item 4, RFC 9110 §7.2): the host name (an IPv6 address
+ * in brackets), then `:port` only when the port is not the scheme's default (80 for `ws:`, 443 for
+ * `wss:`). Throws TypeError for a scheme other than `ws:` and `wss:`.
+ */
+export function hostHeader(url: URL): string {
+  // @solution hostHeader: the hostname, plus ":port" unless it is 80 for ws: or 443 for wss:
+  const defaultPort = DEFAULT_PORTS[url.protocol];
+  if (defaultPort === undefined) throw new TypeError(`a WebSocket URL is ws: or wss:, not ${url.protocol} (RFC 6455 §3)`);
+  // The URL parser already drops a default port it was given; the check covers one set by hand.
+  return url.port === '' || url.port === defaultPort ? url.hostname : `${url.hostname}:${url.port}`;
+  // @end
+}
+
+/**
+ * The whole request head for `url` with `key`, CRLF line endings and the blank line included:
+ * request line, `Host`, `Upgrade`, `Connection`, `Sec-WebSocket-Key`, `Sec-WebSocket-Version`, the
+ * offered subprotocols and extensions (omitted when none), then the extra headers.
+ * Throws SyntaxError (as the browser does) for a subprotocol that is not a token or is offered
+ * twice (§4.1 item 10), and TypeError for an extra header that is not a valid field, or that
+ * would replace one of the handshake's own fields.
+ */
+export function buildRequest(url: URL, key: string, options: ClientRequestOptions = {}): string {
+  // @solution buildRequest: the GET line with path and query, then each field of §4.1 in turn, then the extra headers
+  // 1. The request-target: path and query; a fragment is never sent (§3).
+  const target = `${url.pathname === '' ? '/' : url.pathname}${url.search}`;
+  const lines = [
+    `GET ${target} HTTP/1.1`,
+    `Host: ${hostHeader(url)}`,
+    'Upgrade: websocket',
+    'Connection: Upgrade',
+    `Sec-WebSocket-Key: ${key}`,
+    `Sec-WebSocket-Version: ${WEBSOCKET_VERSION}`,
+  ];
+
+  // 2. The offers. Each subprotocol is a token, offered once.
+  const protocols = options.protocols ?? [];
+  for (const protocol of protocols) {
+    if (!TOKEN.test(protocol)) throw new SyntaxError(`the subprotocol ${JSON.stringify(protocol)} is not a token (RFC 6455 §4.1 item 10)`);
+  }
+  if (new Set(protocols).size !== protocols.length) throw new SyntaxError(`a subprotocol is offered twice in ${JSON.stringify(protocols)} (RFC 6455 §4.1 item 10)`);
+  if (protocols.length > 0) lines.push(`Sec-WebSocket-Protocol: ${protocols.join(', ')}`);
+  const extensions = options.extensions ?? [];
+  for (const extension of extensions) checkValue('Sec-WebSocket-Extensions', extension);
+  if (extensions.length > 0) lines.push(`Sec-WebSocket-Extensions: ${extensions.join(', ')}`);
+
+  // 3. Extra fields, checked so that no value can smuggle a line break into the head.
+  for (const [name, value] of Object.entries(options.headers ?? {})) {
+    if (!TOKEN.test(name)) throw new TypeError(`the header name ${JSON.stringify(name)} is not a token (RFC 9110 §5.1)`);
+    if (HANDSHAKE_FIELDS.has(name.toLowerCase())) throw new TypeError(`${name} is written by the handshake itself (RFC 6455 §4.1); it cannot be an extra header`);
+    checkValue(name, value);
+    lines.push(`${name}: ${value}`);
+  }
+  return `${lines.join('\r\n')}\r\n\r\n`;
+  // @end
+}
+// @remove
+
+function checkValue(name: string, value: string): void {
+  if (!FIELD_VALUE.test(value)) throw new TypeError(`the value of ${name} has a control character (CR, LF or NUL) (RFC 9110 §5.5)`);
+}
+// @end
