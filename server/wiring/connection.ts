@@ -137,15 +137,17 @@ export class Connection {
           this.streamPayload(this.streaming);
           continue;
         }
-        const header = layers.decodeFrameHeader(this.queue, this.decodeOptions());
-        if (header === null) break;
-        if (isControlOpcode(header.opcode) || this.queue.length >= header.headerLength + header.payloadLength) {
-          // A data frame that is all here, or a control frame (it waits for its 125 bytes at most).
-          const frame = layers.decodeFrame(this.queue, this.decodeOptions());
-          if (frame === null) break;
+        // The common case first: a whole frame is here (its header is then read once).
+        const options = this.decodeOptions();
+        const frame = layers.decodeFrame(this.queue, options);
+        if (frame !== null) {
           this.handleFrame(frame);
           continue;
         }
+        // Not all here. A control frame waits for its 125 bytes at most; a data frame whose header
+        // is complete starts streaming its payload.
+        const header = layers.decodeFrameHeader(this.queue, options);
+        if (header === null || isControlOpcode(header.opcode)) break;
         this.startStreaming(header);
       }
     } catch (error) {
@@ -164,9 +166,9 @@ export class Connection {
   send(data: string | Uint8Array): boolean {
     if (this.phase.name !== 'open') return false;
     if (this.compression !== null) {
-      const [opcode, payload] = typeof data === 'string' ? [Opcode.Text, textEncoder.encode(data)] : [Opcode.Binary, data];
+      const [opcode, payload] = typeof data === 'string' ? [Opcode.Text, utf8Of(data)] : [Opcode.Binary, data];
       this.sink.write(encodeMessage(this.compression, opcode, payload));
-    } else if (typeof data === 'string') this.sink.write(layers.encodeFrame(Opcode.Text, textEncoder.encode(data)));
+    } else if (typeof data === 'string') this.sink.write(layers.encodeFrame(Opcode.Text, utf8Of(data)));
     else this.sink.write(layers.encodeFrame(Opcode.Binary, data));
     return true;
   }
@@ -187,14 +189,14 @@ export class Connection {
     if (this.phase.name === 'reading-head' || this.phase.name === 'answering') return this.end(false, null);
     if (this.phase.name !== 'open') return;
     this.sendClose({ code, reason });
-    this.phase = { name: 'closing' };
+    this.phase = CLOSING;
   }
 
   /** The TCP connection is gone (closed by either side, reset, or destroyed). */
   transportClosed(): void {
     const before = this.phase;
     if (before.name === 'closed') return;
-    this.phase = { name: 'closed' };
+    this.phase = CLOSED;
     this.watchdog.stop();
     const opened = before.name === 'open' || before.name === 'closing' || (before.name === 'ending' && before.opened);
     if (!opened) return;
@@ -235,7 +237,7 @@ export class Connection {
     if (head === null) return;
     const decision = layers.decideHandshake(head, { protocols: this.options.protocols ?? [] });
     if (decision.kind === 'http') {
-      this.phase = { name: 'answering' };
+      this.phase = ANSWERING;
       this.sink.emit({ type: 'request', head, path: decision.path });
       return;
     }
@@ -245,7 +247,7 @@ export class Connection {
     this.compression = deflate === undefined ? null : negotiateCompression(head, deflate);
     const answer = this.compression === null ? response : { ...response, headers: { ...response.headers, 'Sec-WebSocket-Extensions': this.compression.header } };
     this.sink.write([layers.formatResponse(answer)]);
-    this.phase = { name: 'open' };
+    this.phase = OPEN;
     this.watchdog.opened(this.now());
     this.sink.emit({ type: 'open', head, path: decision.path, protocol: decision.protocol });
   }
@@ -311,7 +313,10 @@ export class Connection {
         if (this.phase.name === 'closing') return;
         // RSV1 (only possible once compression was agreed): the assembler gathers compressed bytes.
         const message = this.messages.push(frame.rsv1 ? { ...frame, opcode: compressedFrameOpcode(this.compression!, frame) } : frame);
-        if (message !== null) this.deliver(message);
+        if (message === null) return;
+        // A text message in one uncompressed frame: its payload is exactly the UTF-8 of its text.
+        if (message.type === 'text' && frame.opcode === Opcode.Text && !frame.rsv1) keepRecentText(message.data, frame.payload);
+        this.deliver(message);
       }
     }
   }
@@ -371,7 +376,35 @@ export class Connection {
   }
 }
 
+/** The phases that remember nothing are one shared object each, so a connection holds no copy. */
+const ANSWERING: Phase = { name: 'answering' };
+const OPEN: Phase = { name: 'open' };
+const CLOSING: Phase = { name: 'closing' };
+const CLOSED: Phase = { name: 'closed' };
+
 const textEncoder = new TextEncoder();
+
+/**
+ * The last text message received in one frame, with its bytes: an application that echoes or
+ * broadcasts what it received sends that very string, and its UTF-8 is then the bytes already
+ * here, validated once when they came, instead of a new encoding per send (per recipient, for a
+ * broadcast). One slot for the whole process, up to {@link MAX_RECENT_TEXT} bytes, so it holds at
+ * most one small message alive. Strings compare by value, so any equal string gets the same bytes.
+ */
+const recentText: { text: string; bytes: Uint8Array } = { text: '', bytes: new Uint8Array(0) };
+const MAX_RECENT_TEXT = 4096;
+
+function keepRecentText(text: string, bytes: Uint8Array): void {
+  if (bytes.length > MAX_RECENT_TEXT) return;
+  recentText.text = text;
+  recentText.bytes = bytes;
+}
+
+/** The UTF-8 of `text`: the bytes it came in, when it is the last text received, else encoded. */
+function utf8Of(text: string): Uint8Array {
+  return text === recentText.text ? recentText.bytes : textEncoder.encode(text);
+}
+
 /** The decoder's reserved-bit allowance once permessage-deflate is agreed. */
 const ALLOW_RSV1 = { rsv1: true } as const;
 

@@ -47,13 +47,12 @@ export function listen(
 ): Promise<Listener> {
   // @solution listen: a net.Server that feeds each socket's data to its handler and survives socket errors
   const host = options.host ?? '127.0.0.1';
-  /** Every open socket, with a promise that settles when it is fully closed. */
-  const open = new Map<net.Socket, Promise<void>>();
+  /** Every open socket; each one leaves when it emits 'close'. */
+  const open = new Set<net.Socket>();
 
   const server = net.createServer((socket) => {
-    open.set(socket, new Promise((resolve) => socket.once('close', () => resolve())));
-    serveSocket(socket, accept);
-    socket.once('close', () => open.delete(socket));
+    open.add(socket);
+    serveSocket(socket, accept, open);
   });
 
   let closing: Promise<void> | null = null;
@@ -65,9 +64,11 @@ export function listen(
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       // 2. Close what is open. destroy() sends no goodbye; a polite shutdown (close frames with
       //    1001) is the connection's job before it gets here. destroy() only starts closing: the
-      //    socket is gone when it emits 'close', which is what each promise in `open` waits for.
-      const gone = [...open.values()];
-      for (const socket of open.keys()) socket.destroy();
+      //    socket is gone when it emits 'close', which is what each promise below waits for.
+      //    The promise of each socket's 'close' is made now, not per socket while it lives: an idle
+      //    connection then holds no promise and no extra listener.
+      const gone = [...open].map((socket) => new Promise<void>((resolve) => socket.once('close', () => resolve())));
+      for (const socket of open) socket.destroy();
       // 3. Closed means both: the server stopped and every socket emitted 'close'.
       return Promise.all([stopped, ...gone]).then(() => undefined);
     })();
@@ -99,7 +100,7 @@ export function listen(
  * Wires one socket to its handler. Whatever happens on this socket (a reset, a handler that throws)
  * ends this socket only: an 'error' event without a listener would crash the whole process.
  */
-function serveSocket(socket: net.Socket, accept: (socket: net.Socket) => ConnectionHandler): void {
+function serveSocket(socket: net.Socket, accept: (socket: net.Socket) => ConnectionHandler, open: Set<net.Socket>): void {
   let failure: Error | undefined;
   // 1. ECONNRESET, EPIPE …: remember it; 'close' always follows and reports it.
   socket.on('error', (error) => {
@@ -110,6 +111,7 @@ function serveSocket(socket: net.Socket, accept: (socket: net.Socket) => Connect
     handler = accept(socket);
   } catch {
     // No handler, nobody to feed: this connection cannot be served.
+    socket.on('close', () => open.delete(socket));
     socket.destroy();
     return;
   }
@@ -122,8 +124,10 @@ function serveSocket(socket: net.Socket, accept: (socket: net.Socket) => Connect
       socket.destroy();
     }
   });
-  // 3. Exactly once, however the socket ended.
-  socket.once('close', () => {
+  // 3. Exactly once, however the socket ended ('close' is emitted once, so `on` is enough: `once`
+  //    would wrap the listener in two more objects per socket).
+  socket.on('close', () => {
+    open.delete(socket);
     try {
       handler.closed(failure);
     } catch {

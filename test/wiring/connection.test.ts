@@ -207,6 +207,18 @@ describe('RFC 6455 §5: frames in, frames out', () => {
     connection.close();
     expect(connection.send('late'), 'send() while CLOSING').toBe(false);
   });
+
+  it('sending back the text just received, or any other text, writes the UTF-8 of what is sent', () => {
+    // The bytes of the last text received are reused when the same string is sent: the check is
+    // that a different string (same length, a prefix, a fragmented message's text) never gets them.
+    const { connection, sink } = opened();
+    const sent = ['héllo wörld', 'héllo wörld', 'héllo wörle', 'héllo', '', 'Hello'];
+    connection.receive(text('héllo wörld'));
+    for (const data of sent.slice(0, 4)) connection.send(data);
+    connection.receive(concatBytes(text('Hel', { fin: false }), continuation('lo')));
+    for (const data of sent.slice(4)) connection.send(data);
+    expect(sink.frames().map((frame) => new TextDecoder().decode(frame.payload)), sink.transcript()).toEqual(sent);
+  });
 });
 
 describe('RFC 6455 §7: closing, from either side', () => {
