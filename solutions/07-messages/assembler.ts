@@ -19,13 +19,14 @@
  * bytes are invalid fails with 1007 before the rest arrives) and the bytes are copied into one buffer
  * as they come. `push` is those three calls, with a shortcut.
  *
- * A message in one frame is passed on as the frame's own bytes, without a copy. A fragmented one is
- * copied into one buffer that doubles its size when it is full: each byte is then copied about
- * twice at most (O(n) in all, not the O(n²) of growing by each fragment's length), the memory held
- * stays within twice the bytes received (and at least 1 KiB) whatever the number of fragments or
- * the length a header announces, and no fragment keeps the socket
- * chunk it came in alive. Text is decoded once at the end; the validator has already proven it
- * well-formed.
+ * A message whose bytes sit in one piece is passed on as that piece, without a copy. One that came
+ * in pieces (fragments, or one large frame read chunk by chunk) is kept in parts and copied once,
+ * at the end, into one buffer of its exact size (O(n) in all, not the O(n²) of growing a buffer by
+ * each piece): large pieces stay the views they came as, small ones are gathered into blocks
+ * that double in size, so the memory held stays within about twice the bytes received whatever
+ * the number of fragments or the length a header announces, and no small fragment keeps the
+ * socket chunk it came in alive. Text is decoded once at the end; the validator has already proven
+ * it well-formed.
  */
 import { ProtocolError } from '../../core/errors.ts';
 import { CloseCode } from '../../core/close-code.ts';
@@ -92,38 +93,71 @@ const MIN_BUFFER_CAPACITY = 1024;
  * made for what has come, doubling as it comes, not for what a client says it will send.
  */
 const MAX_UPFRONT_CAPACITY = 64 * 1024;
+/** A piece at least this long may be kept as a view instead of copied. */
+const MIN_KEPT_PIECE = 4 * 1024;
 
 /**
- * The bytes of a fragmented message, in one buffer that doubles when full (never past the message
- * limit, so a message at the limit does not reserve twice the limit).
+ * The bytes of a message that came in pieces, kept in parts, joined once at the end.
+ *
+ * A large piece (4 KiB or more) is kept as it came: a view of the socket's chunk, no copy, when it
+ * fills at least half of that chunk (so it keeps at most twice its own size alive, and its view
+ * object is small beside it). Small pieces (many tiny
+ * fragments, or the ends of chunks shared with other frames) are copied into blocks the
+ * assembler owns, each block twice the size of the one before, never past the message limit: the
+ * memory held stays within about twice the bytes received, whatever the number of pieces or the
+ * length a header announces. At the end, one part is passed on as it is; several are copied once
+ * into one buffer of the exact size.
  */
 class MessageBuffer {
-  private bytes: Uint8Array;
+  /** The parts before the block being filled, in order. */
+  private readonly parts: Uint8Array[] = [];
+  /** The owned block small pieces are copied into, and how much of it is filled. */
+  private block: Uint8Array | null = null;
+  private blockLength = 0;
   length = 0;
 
-  /** Room for `capacity` bytes to start with (at least 1 KiB, at most 64 KiB and the message limit). */
+  /** `capacity`: the size of the first block (at least 1 KiB, at most 64 KiB and the message limit). */
   constructor(
-    capacity: number,
+    private readonly capacity: number,
     private readonly maxLength: number,
-  ) {
-    this.bytes = new Uint8Array(Math.min(Math.max(capacity, MIN_BUFFER_CAPACITY), MAX_UPFRONT_CAPACITY, maxLength));
-  }
+  ) {}
 
-  /** Copies `piece` after the bytes so far (the caller has checked the limit). */
+  /** Adds `piece` after the bytes so far (the caller has checked the limit). */
   append(piece: Uint8Array): void {
-    const needed = this.length + piece.length;
-    if (needed > this.bytes.length) {
-      const grown = new Uint8Array(Math.min(Math.max(needed, 2 * this.bytes.length), this.maxLength));
-      grown.set(this.bytes.subarray(0, this.length));
-      this.bytes = grown;
+    this.length += piece.length;
+    if (piece.length >= MIN_KEPT_PIECE && 2 * piece.length >= piece.buffer.byteLength) {
+      this.closeBlock();
+      this.parts.push(piece);
+      return;
     }
-    this.bytes.set(piece, this.length);
-    this.length = needed;
+    if (this.block === null || this.blockLength + piece.length > this.block.length) {
+      const previous = this.block?.length ?? Math.min(Math.max(this.capacity, MIN_BUFFER_CAPACITY), MAX_UPFRONT_CAPACITY) / 2;
+      this.closeBlock();
+      this.block = new Uint8Array(Math.min(Math.max(piece.length, 2 * previous), this.maxLength));
+    }
+    this.block.set(piece, this.blockLength);
+    this.blockLength += piece.length;
   }
 
-  /** The message: a view of the filled part (the spare capacity goes with the buffer). */
+  /** The message: its one part as it is, or every part copied once into one buffer. */
   contents(): Uint8Array {
-    return this.bytes.subarray(0, this.length);
+    this.closeBlock();
+    if (this.parts.length === 1) return this.parts[0]!;
+    const whole = new Uint8Array(this.length);
+    let at = 0;
+    for (const part of this.parts) {
+      whole.set(part, at);
+      at += part.length;
+    }
+    return whole;
+  }
+
+  /** The filled part of the current block becomes a part (its spare room goes with it). */
+  private closeBlock(): void {
+    if (this.block === null) return;
+    if (this.blockLength > 0) this.parts.push(this.block.subarray(0, this.blockLength));
+    this.block = null;
+    this.blockLength = 0;
   }
 }
 
