@@ -19,13 +19,14 @@
  * bytes are invalid fails with 1007 before the rest arrives) and the bytes are copied into one buffer
  * as they come. `push` is those three calls, with a shortcut.
  *
- * A message in one frame is passed on as the frame's own bytes, without a copy. A fragmented one is
- * copied into one buffer that doubles its size when it is full: each byte is then copied about
- * twice at most (O(n) in all, not the O(n²) of growing by each fragment's length), the memory held
- * stays within twice the bytes received (and at least 1 KiB) whatever the number of fragments or
- * the length a header announces, and no fragment keeps the socket
- * chunk it came in alive. Text is decoded once at the end; the validator has already proven it
- * well-formed.
+ * A message whose bytes sit in one piece is passed on as that piece, without a copy. One that came
+ * in pieces (fragments, or one large frame read chunk by chunk) is kept in parts and copied once,
+ * at the end, into one buffer of its exact size (O(n) in all, not the O(n²) of growing a buffer by
+ * each piece): large pieces stay the views they came as, small ones are gathered into blocks
+ * that double in size, so the memory held stays within about twice the bytes received whatever
+ * the number of fragments or the length a header announces, and no small fragment keeps the
+ * socket chunk it came in alive. Text is decoded once at the end; the validator has already proven
+ * it well-formed.
  */
 import { ProtocolError, todo } from '../../core/errors.ts';
 import { CloseCode } from '../../core/close-code.ts';

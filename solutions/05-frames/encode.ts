@@ -73,7 +73,8 @@ export function encodeFrame(opcode: number, payload: Uint8Array, options: Encode
   // @solution encodeFrame: the header from encodeFrameHeader, then the payload (a masked copy if a key is given)
   const header = encodeFrameHeader(opcode, payload.length, options);
   if (options.maskingKey === undefined) return [header, payload];
-  const masked = payload.slice();
+  // A copy made by the Uint8Array constructor: a Node Buffer's slice() is a view of the same bytes.
+  const masked = new Uint8Array(payload);
   applyMask(masked, options.maskingKey);
   return [header, masked];
   // @end

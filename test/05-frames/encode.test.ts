@@ -127,6 +127,15 @@ describe('RFC 6455 §5.2: encodeFrame', () => {
     });
   }
 
+  it("masks a copy: the caller's bytes are untouched, a Node Buffer's included", () => {
+    // Buffer#slice() is a view of the same memory (unlike Uint8Array#slice()): masking it would
+    // scramble the caller's data, e.g. a ping payload the application still holds.
+    for (const payload of [Uint8Array.of(1, 2, 3, 4, 5), Buffer.from([1, 2, 3, 4, 5])]) {
+      encodeFrame(Opcode.Binary, payload, { maskingKey: Uint8Array.of(0xff, 0xff, 0xff, 0xff) });
+      expect(hex(payload), `the ${payload.constructor.name} given to encodeFrame, after masking with ff ff ff ff`).toBe('01 02 03 04 05');
+    }
+  });
+
   it('refuses a control frame a peer would refuse', () => {
     expect(() => encodeFrame(Opcode.Ping, patternBytes(126)), 'a 126-byte ping (§5.5)').toThrow(RangeError);
     expect(() => encodeFrame(Opcode.Close, text('x'), { fin: false }), 'a fragmented close (§5.5)').toThrow(RangeError);
