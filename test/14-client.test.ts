@@ -13,8 +13,12 @@ import type { ResponseHead } from '@impl/14-client/client-response.ts';
 import { checkServerFrame, encodeClientFrame } from '@impl/14-client/client-frames.ts';
 import { ByteQueue } from '@impl/02-http-head/byte-queue.ts';
 import { decodeFrame } from '@impl/05-frames/decode.ts';
+import path from 'node:path';
 import { CLIENT_CASES, runClientCase } from '../tools/conformance/client/cases.ts';
 import type { ClientClass } from '../tools/conformance/client/cases.ts';
+import { CLIENT_CHAPTER, runClientSuite } from '../tools/conformance/client/suite.ts';
+import { formatSummary } from '../tools/conformance/report.ts';
+import { readSectionLists } from '../tools/check-citations.ts';
 
 const SAMPLE_KEY = 'dGhlIHNhbXBsZSBub25jZQ==';
 const SAMPLE_ACCEPT = 's3pPLMBiTxaQ9kYGzzhZRbK+xOo=';
@@ -116,4 +120,27 @@ describe('On the wire: scripted servers (the client-side conformance cases)', ()
       expect(failure, `${testCase.id} (RFC 6455 ${testCase.section}): ${failure}`).toBeNull();
     });
   }
+});
+
+describe('npm run conformance -- --client: the suite of client-side cases', () => {
+  it('every case names RFC 6455 sections that exist, and the ids are unique', () => {
+    const sections = readSectionLists().get('6455')!.sections;
+    expect(new Set(CLIENT_CASES.map((item) => item.id)).size).toBe(CLIENT_CASES.length);
+    for (const item of CLIENT_CASES) {
+      const cited = item.section.split(/,\s*/).map((part) => /^§(\S+)$/.exec(part)?.[1]);
+      expect(cited.length, `${item.id} names no section`).toBeGreaterThan(0);
+      for (const section of cited) expect(section !== undefined && sections.has(section), `${item.id}: "${item.section}" is not a list of RFC 6455 sections`).toBe(true);
+    }
+  });
+
+  it('scores the tree under test as chapter 14, one result per case', async () => {
+    const tree = path.resolve(import.meta.dirname, '..', process.env.WORKBOOK_IMPL ?? 'solutions');
+    const suite = await runClientSuite({ impl: tree, selectors: ['C1.1', 'C5'], client: WebSocketClient as unknown as ClientClass });
+    const expected = CLIENT_CASES.filter((item) => item.id === 'C1.1' || item.id.startsWith('C5.')).map((item) => item.id);
+    expect(suite.results.map((result) => result.id)).toEqual(expected);
+    expect(suite.results.every((result) => result.chapter === CLIENT_CHAPTER && result.title.includes('RFC 6455 §'))).toBe(true);
+    expect(suite.results.filter((result) => result.status !== 'pass'), formatSummary(suite)).toEqual([]);
+    const summary = formatSummary(suite).replace(/\x1b\[[0-9;]*m/g, '');
+    expect(summary).toMatch(new RegExp(`^14-client\\s+${expected.length}/${expected.length}$`, 'm'));
+  });
 });

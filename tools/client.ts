@@ -1,20 +1,25 @@
 /**
- * `npm run client -- URL [--protocol P] [--header 'K: V'] [--binary] [--impl solutions|chapters]`
+ * `npm run client -- URL [--protocol P] [--header 'K: V'] [--binary] [--deflate] [--impl solutions|chapters]`
  *
  * The workbook's own WebSocket client on the command line, the way `wscat` and `websocat` are used:
  * every line read from stdin is sent as one message (text, or binary with `--binary`), and every
  * message received is printed with a `< ` prefix (binary as a hex dump). Ctrl-C closes with 1000
- * (a second Ctrl-C drops the connection). When stdin ends, the client closes with 1000 once every
- * line is sent, so it works in a pipe: `echo hello | npm run client -- ws://127.0.0.1:8080/` prints
- * `< hello` and exits 0 after a clean close.
+ * (a second Ctrl-C drops the connection). When stdin ends, the client sends what is left and
+ * closes with 1000 once no message has come for `--linger` ms (default 500), so it works in a pipe:
+ * `echo hello | npm run client -- ws://127.0.0.1:8080/` prints `< hello` and exits 0 after a clean
+ * close. The wait is needed because a close frame sent right behind the last line can overtake the
+ * answer: a server may read the close before its handler has sent the echo, and then it may no
+ * longer send it (python-websockets does exactly that, as RFC 6455 §5.5.1 allows).
  *
  * Status lines (connected, the close code and reason, errors) go to stderr, messages to stdout.
  * Exit status: 0 after a clean closing handshake, 1 when the handshake was refused, nothing
  * listened, or the connection ended without a closing handshake.
  *
- * `--impl chapters` runs the learner's own client (chapter 14 and the layers it reuses).
+ * `--impl chapters` runs the learner's own client (chapter 14 and the layers it reuses); the tests
+ * pass the absolute path of the tree they run.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { Command, InvalidArgumentError } from 'commander';
 import type * as ClientModule from '../server/app/client.ts';
@@ -22,6 +27,8 @@ import { importWithTree, parseTree } from './tree.ts';
 
 /** Bytes per line of a hex dump. */
 const HEX_LINE = 16;
+/** After stdin ends: how long the connection stays quiet before the client closes it, in ms. */
+const DEFAULT_LINGER_MS = 500;
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -34,6 +41,8 @@ function parseHeader(value: string, previous: Record<string, string>): Record<st
 }
 
 function parseImpl(value: string): string {
+  // A scratch tree (the fail-first proof's) is any folder that holds the chapters' folders.
+  if (path.isAbsolute(value) && fs.existsSync(path.join(value, '14-client'))) return value;
   try {
     return parseTree(value);
   } catch (error) {
@@ -81,13 +90,15 @@ async function main(): Promise<void> {
     .option('--protocol <name>', 'offer this subprotocol (repeatable)', collect, [])
     .option('--header <field>', "send an extra header field, 'Name: value' (repeatable)", parseHeader, {})
     .option('--binary', 'send each line as a binary message (without its line break)')
+    .option('--deflate', 'offer permessage-deflate (RFC 7692): messages are compressed if the server agrees')
     .option('--follow-redirects', 'follow a 3xx answer to the handshake (at most 10)')
+    .option('--linger <ms>', 'after stdin ends, close once no message has come for this long', parseMilliseconds, DEFAULT_LINGER_MS)
     .option('--handshake-timeout <ms>', 'give up when no valid 101 comes in time (default 10000)', parseMilliseconds)
     .option('--ca <file>', 'PEM certificate(s) to trust for wss:// (a private CA or a self-signed server)')
     .option('--impl <tree>', 'which tree to run: solutions (the reference) or chapters (yours)', parseImpl, 'solutions')
     .parse();
   const [url = ''] = program.args;
-  const opts = program.opts<{ protocol: string[]; header: Record<string, string>; binary?: true; followRedirects?: true; handshakeTimeout?: number; ca?: string; impl: string }>();
+  const opts = program.opts<{ protocol: string[]; header: Record<string, string>; binary?: true; deflate?: true; followRedirects?: true; handshakeTimeout?: number; ca?: string; impl: string; linger: number }>();
 
   const { WebSocketClient } = await importWithTree<typeof ClientModule>(opts.impl, 'server/app/client.ts');
   let socket: ClientModule.WebSocketClient;
@@ -95,6 +106,7 @@ async function main(): Promise<void> {
     socket = new WebSocketClient(url, opts.protocol, {
       headers: opts.header,
       followRedirects: opts.followRedirects === true,
+      perMessageDeflate: opts.deflate === true,
       handshakeTimeout: opts.handshakeTimeout,
       tls: opts.ca === undefined ? undefined : { ca: fs.readFileSync(opts.ca) },
     });
@@ -116,17 +128,26 @@ async function main(): Promise<void> {
     for (const line of hexDump(bytes)) console.log(`  ${line}`);
   });
 
-  // Lines read before the handshake completes wait for it; stdin's end closes once they are sent.
+  // Lines read before the handshake completes wait for it. Once stdin has ended and they are sent,
+  // every message restarts the linger timer; when it runs out, the client closes with 1000.
   const pending: string[] = [];
   let inputEnded = false;
+  let linger: NodeJS.Timeout | undefined;
   const sendLine = (line: string): void => {
     socket.send(opts.binary === true ? new TextEncoder().encode(line) : line);
   };
   const closeIfDone = (): void => {
-    if (inputEnded && socket.readyState === WebSocketClient.OPEN) socket.close(1000);
+    if (!inputEnded || socket.readyState !== WebSocketClient.OPEN) return;
+    clearTimeout(linger);
+    linger = setTimeout(() => {
+      if (socket.readyState === WebSocketClient.OPEN) socket.close(1000);
+    }, opts.linger);
   };
+  socket.on('message', closeIfDone);
+  socket.on('close', () => clearTimeout(linger));
   socket.on('open', () => {
-    console.error(`connected to ${socket.url}${socket.protocol === '' ? '' : ` (subprotocol ${socket.protocol})`}`);
+    const agreed = [socket.protocol === '' ? '' : `subprotocol ${socket.protocol}`, socket.extensions].filter((item) => item !== '');
+    console.error(`connected to ${socket.url}${agreed.length === 0 ? '' : ` (${agreed.join('; ')})`}`);
     for (const line of pending.splice(0)) sendLine(line);
     closeIfDone();
   });

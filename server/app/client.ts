@@ -3,7 +3,7 @@
  * (events `open`, `message`, `close`, `error`; `send`, `close(code, reason)`, `readyState`,
  * `protocol`, `extensions`, `bufferedAmount`), with the Node options of the `ws` package's
  * client (`headers`, `handshakeTimeout`, `maxPayload`, `followRedirects`, `maxRedirects`, TLS
- * options).
+ * options, and `perMessageDeflate` to offer compression, RFC 7692, server/wiring/client-deflate.ts).
  *
  * ```ts
  * const socket = new WebSocketClient('ws://127.0.0.1:8080/echo', ['chat'], { handshakeTimeout: 5000 });
@@ -129,14 +129,14 @@ export class WebSocketClient extends EventEmitter<WebSocketClientEvents> {
   send(data: SendData): boolean {
     const message = outgoingMessage(this.readyState, data);
     if (message === null) return false;
-    return this.connection.send(message);
+    return this.connection.send(typeof message === 'string' ? message : plainBytes(message));
   }
 
   /** Sends a ping (at most 125 bytes, RFC 6455 §5.5). */
   ping(data: string | Uint8Array = new Uint8Array(0)): void {
     const payload = typeof data === 'string' ? new TextEncoder().encode(data) : data;
     if (payload.length > 125) throw new RangeError('a ping carries at most 125 bytes (RFC 6455 §5.5)');
-    this.connection.ping(payload);
+    this.connection.ping(plainBytes(payload));
     this.arm();
   }
 
@@ -183,7 +183,7 @@ export class WebSocketClient extends EventEmitter<WebSocketClientEvents> {
       this.arm();
     });
     socket.on('data', (chunk: Buffer) => {
-      connection.receive(chunk);
+      connection.receive(plainBytes(chunk));
       this.arm();
     });
     socket.on('error', (error) => {
@@ -257,6 +257,16 @@ export class WebSocketClient extends EventEmitter<WebSocketClientEvents> {
     this.arm();
     this.emit('redirect', url.href);
   }
+}
+
+/**
+ * The same bytes as a plain Uint8Array (a view, nothing copied). A Buffer is a Uint8Array whose
+ * `slice()` returns a view instead of a copy, so a layer that masks "a copy" of a Buffer payload
+ * (`payload.slice()`) would mask the caller's bytes, or a received ping's payload, in place.
+ * The protocol core is written for Uint8Array: it gets one.
+ */
+function plainBytes(bytes: Uint8Array): Uint8Array {
+  return Buffer.isBuffer(bytes) ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : bytes;
 }
 
 /** `url` as a URL, checked as the browser does: `ws:` or `wss:`, no fragment (RFC 6455 §3). */

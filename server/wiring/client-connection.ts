@@ -7,7 +7,8 @@
  * unmasked) and encoder (given a key per frame), chapter 06's close payloads and replies, chapter
  * 07's assembler and UTF-8 checks, chapter 08's watchdog for the handshake and close deadlines.
  * Chapter 14 adds what only a client does: the request, the response's checks, a fresh masking key
- * per frame, the refusal of masked server frames, and the 3xx decision.
+ * per frame, the refusal of masked server frames, and the 3xx decision. With `perMessageDeflate`,
+ * chapter 13's compression runs from this side too (client-deflate.ts).
  *
  * Like the server's connection (connection.ts), it never touches a socket or a timer: the adapter
  * (server/app/client.ts) feeds it bytes, tells it when TCP is gone, and asks for its deadline.
@@ -36,6 +37,10 @@ import type { Message, MessageAssembler } from '@impl/07-messages/assembler.ts';
 import type { Timeouts, Watchdog } from '@impl/08-heartbeat/watchdog.ts';
 import type { ClientRequestOptions } from '@impl/14-client/client-request.ts';
 import type { RedirectOptions, ResponseHead, ResponseHeadParser } from '@impl/14-client/client-response.ts';
+import type { ClientDeflateOptions } from './client-deflate.ts';
+import { DEFLATE_OFFER, acceptDeflate, encodeClientMessage } from './client-deflate.ts';
+import type { Compression } from './deflate.ts';
+import { compressedFrameOpcode, inflateMessage } from './deflate.ts';
 import * as layers from './layers.ts';
 
 export interface ClientConnectionOptions extends ClientRequestOptions, RedirectOptions, Partial<Timeouts> {
@@ -49,6 +54,8 @@ export interface ClientConnectionOptions extends ClientRequestOptions, RedirectO
   readonly maxRefusalBody?: number;
   /** Redirects already followed to get here (the application counts them). */
   readonly redirectsFollowed?: number;
+  /** Chapter 13 from the client's side: offer permessage-deflate (RFC 7692); default off. */
+  readonly perMessageDeflate?: boolean | ClientDeflateOptions;
 }
 
 /** What a client connection tells its application. */
@@ -101,6 +108,10 @@ export class ClientConnection {
   private readonly maxPayload: number;
   private readonly watchdog: Watchdog;
   private readonly closeTimeout: number;
+  /** The extensions offered: the application's, and permessage-deflate when asked for. */
+  private readonly extensions: readonly string[];
+  /** The compression the server agreed to, or null (none offered, or declined). */
+  private compression: Compression | null = null;
 
   constructor(
     readonly url: URL,
@@ -114,6 +125,8 @@ export class ClientConnection {
     // A client pings only when asked to (pingInterval); the server's heartbeat keeps most connections alive.
     const timeouts = layers.withDefaultTimeouts({ pingInterval: Infinity, ...options });
     this.closeTimeout = timeouts.closeTimeout;
+    const deflate = options.perMessageDeflate ?? false;
+    this.extensions = deflate === false ? (options.extensions ?? []) : [...(options.extensions ?? []), DEFLATE_OFFER];
     this.watchdog = new layers.Watchdog(timeouts, now());
   }
 
@@ -141,7 +154,7 @@ export class ClientConnection {
   start(): void {
     if (this.phase.name !== 'handshake') return;
     try {
-      const request = layers.buildRequest(this.url, this.phase.key, this.options);
+      const request = layers.buildRequest(this.url, this.phase.key, { ...this.options, extensions: this.extensions });
       this.sink.write([latin1Bytes(request)]);
     } catch (error) {
       this.fail(error);
@@ -175,8 +188,8 @@ export class ClientConnection {
   /** Sends a text (string) or binary message in one masked frame. False unless OPEN. */
   send(data: string | Uint8Array): boolean {
     if (this.phase.name !== 'open') return false;
-    if (typeof data === 'string') this.sink.write(layers.encodeClientFrame(Opcode.Text, textEncoder.encode(data)));
-    else this.sink.write(layers.encodeClientFrame(Opcode.Binary, data));
+    const [opcode, payload] = typeof data === 'string' ? [Opcode.Text, textEncoder.encode(data)] : [Opcode.Binary, data];
+    this.sink.write(this.compression === null ? layers.encodeClientFrame(opcode, payload) : encodeClientMessage(this.compression, opcode, payload));
     return true;
   }
 
@@ -255,7 +268,9 @@ export class ClientConnection {
       return this.end();
     }
     try {
-      const agreed = layers.checkResponse(head, { key, protocols: this.options.protocols, extensions: this.options.extensions });
+      const agreed = layers.checkResponse(head, { key, protocols: this.options.protocols, extensions: this.extensions });
+      const deflate = this.options.perMessageDeflate ?? false;
+      if (deflate !== false) this.compression = acceptDeflate(agreed.extensions, deflate === true ? {} : deflate);
       this.phase = { name: 'open' };
       this.watchdog.opened(this.now());
       this.sink.emit({ type: 'open', protocol: agreed.protocol, extensions: agreed.extensions, head });
@@ -286,10 +301,13 @@ export class ClientConnection {
   private decodeOptions(): DecodeOptions {
     // Frames from a server come unmasked (§5.1): checkServerFrame refuses a masked one.
     const allowance = Math.max(this.maxPayload - this.messages.bufferedLength, MAX_CONTROL_PAYLOAD);
-    return { maxPayloadLength: allowance, requireMask: false, unmask: layers.unmask };
+    // RFC 7692 §6: RSV1 means "compressed" once permessage-deflate was agreed, and nothing before.
+    return { maxPayloadLength: allowance, requireMask: false, unmask: layers.unmask, allowedRsv: this.compression === null ? undefined : ALLOW_RSV1 };
   }
 
   private handleFrame(frame: Frame): void {
+    // RSV1 passes the decoder only with compression: on a control or continuation frame this throws (§6.1).
+    if (frame.rsv1) frame = { ...frame, opcode: compressedFrameOpcode(this.compression!, frame) };
     switch (frame.opcode) {
       case Opcode.Ping:
         // §5.5.2: answer with a pong carrying the same payload (masked, as every client frame).
@@ -305,7 +323,9 @@ export class ClientConnection {
         // Data after our close frame is still delivered: only sending it is over (§5.5.1). The
         // server may be answering messages sent just before our close (a pipe that ends at once).
         const message = this.messages.push(frame);
-        if (message !== null) this.sink.emit({ type: 'message', message });
+        if (message === null) return;
+        const compression = this.compression;
+        this.sink.emit({ type: 'message', message: compression === null ? message : inflateMessage(compression, message, this.maxPayload) });
       }
     }
   }
@@ -345,6 +365,7 @@ export class ClientConnection {
 }
 
 const textEncoder = new TextEncoder();
+const ALLOW_RSV1 = { rsv1: true } as const;
 
 /** A request head (ASCII, latin1 at most) as bytes. */
 function latin1Bytes(text: string): Uint8Array {

@@ -1,7 +1,8 @@
 /**
  * `npm run conformance -- [--impl solutions|chapters] [--server dedicated|node-http|express]
  * [--url ws://host:port/path] [--case 5.3] [--chapter 07] [--deflate] [--json]`: run the RFC 6455 conformance
- * suite and print a score per chapter. `--server` serves the tree's demo on its own listener (the
+ * suite and print a score per chapter. `--client` runs the client-side cases instead (chapter 14,
+ * client/suite.ts): scripted servers against the tree's own client. `--server` serves the tree's demo on its own listener (the
  * default) or behind node:http or Express, through `handleUpgrade` (chapter 12).
  *
  * With `--url` every chapter counts. With `--impl` (default `solutions`) the tree's server is started
@@ -18,6 +19,7 @@ import { DEFAULT_MAX_MESSAGE_SIZE, runSuite } from './runner.ts';
 import type { Target } from './case.ts';
 import { ECHO_PATH, SERVER_MODES, parseTarget, startImplementation, type RunningTarget, type ServerMode } from './target.ts';
 import { parseTree } from '../tree.ts';
+import { runClientSuite, selectClientCases } from './client/suite.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -30,6 +32,7 @@ interface CliOptions {
   json?: boolean;
   maxMessage: number;
   deflate?: boolean;
+  client?: boolean;
 }
 
 const program = new Command()
@@ -48,6 +51,7 @@ const program = new Command()
     return chapter;
   })
   .option('--deflate', 'the server negotiates permessage-deflate (chapter 13): run the compression cases (families 12, 13) instead of 13.0.1')
+  .option('--client', "run the client-side cases (chapter 14) against the tree's client instead of a server")
   .option('--json', 'print the results as JSON')
   .option('--max-message <bytes>', "the server's message size limit", (value: string) => Number(value), DEFAULT_MAX_MESSAGE_SIZE)
   .parse();
@@ -57,6 +61,15 @@ try {
   parseTree(options.impl);
 } catch (error) {
   program.error((error as Error).message);
+}
+
+if (options.client) {
+  if (options.url) program.error('--client tests the client of --impl; --url names a server');
+  if (selectClientCases(options.case).length === 0) program.error('no client case matches the selection');
+  if (!options.json) console.log(`RFC 6455 client-side conformance: the client of ${options.impl}/ against scripted servers\n`);
+  const suite = await runClientSuite({ impl: options.impl, selectors: options.case, onResult: options.json ? undefined : (result) => console.log(formatResult(result)) });
+  console.log(options.json ? toJson(suite) : `\n${formatSummary(suite)}`);
+  process.exit(suite.failed === 0 ? 0 : 1);
 }
 
 const cases = selectCases(allCases, options.case, options.chapter);

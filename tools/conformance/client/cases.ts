@@ -10,6 +10,8 @@ import { createHash } from 'node:crypto';
 import * as net from 'node:net';
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
+/** The RSV1 bit of a frame's first byte (§5.2): meaningful only with an extension that uses it. */
+const RSV1 = 0x40;
 const accept = (key: string): string => createHash('sha1').update(key + GUID).digest('base64');
 
 /** A frame the client sent, as the scripted server read it. */
@@ -77,6 +79,11 @@ const answerClose = (socket: net.Socket, frames: SentFrame[]): void => {
   }, 5);
   socket.once('close', () => clearInterval(timer));
 };
+/** A script: a valid 101 and `after` in one write (one TCP segment), then a well-behaved close. */
+const upgradeThen = (...after: Buffer[]): ClientCase['script'] => (socket, key, frames) => {
+  socket.write(Buffer.concat([Buffer.from(upgrade(key), 'latin1'), ...after]));
+  answerClose(socket, frames);
+};
 const closeCodeOf = (frame: SentFrame | undefined): number | null => (frame === undefined || frame.payload.length < 2 ? null : frame.payload.readUInt16BE(0));
 const sentClose = (outcome: Outcome): SentFrame | undefined => outcome.frames.find((frame) => frame.opcode === 0x8);
 const failedWith = (code: number) => (outcome: Outcome): string | null => {
@@ -120,26 +127,40 @@ export const CLIENT_CASES: readonly ClientCase[] = [
   },
   {
     id: 'C1.6', section: '§4.1, §5.2', title: 'a 101 and a frame in the same TCP segment: the frame is delivered',
-    script: (socket, key, frames) => {
-      socket.write(Buffer.concat([Buffer.from(upgrade(key), 'latin1'), serverFrame(0x1, 'at once')]));
-      answerClose(socket, frames);
-    },
+    script: upgradeThen(serverFrame(0x1, 'at once')),
     check: (outcome) => (outcome.messages[0] === 'at once' ? null : `expected the message "at once" right after the 101; got ${JSON.stringify(outcome.messages)}`),
   },
   {
-    id: 'C2.1', section: '§5.1', title: 'a masked server frame fails the connection with 1002',
+    id: 'C1.7', section: '§4.1', title: 'a 101 without Connection: Upgrade fails the handshake',
+    script: (socket, key) => socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nSec-WebSocket-Accept: ${accept(key)}\r\n\r\n`),
+    check: neverOpened,
+  },
+  {
+    id: 'C1.8', section: '§4.1', title: 'a 200 from a server that ignores the upgrade fails the handshake, naming the status',
+    script: (socket) => socket.end('HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 14\r\n\r\n<h1>hello</h1>'),
+    check: (outcome) => neverOpened(outcome) ?? (outcome.errors.some((error) => error.includes('200')) ? null : `the error should name the status 200; got ${JSON.stringify(outcome.errors)}`),
+  },
+  {
+    id: 'C1.9', section: '§4.1', title: 'a 101 that arrives one byte at a time, then a frame: the frame is delivered',
     script: (socket, key, frames) => {
-      socket.write(Buffer.concat([Buffer.from(upgrade(key), 'latin1'), serverFrame(0x1, 'masked', true, Buffer.from([1, 2, 3, 4]))]));
+      const bytes = Buffer.concat([Buffer.from(upgrade(key), 'latin1'), serverFrame(0x1, 'slowly')]);
+      let at = 0;
+      const timer = setInterval(() => {
+        if (socket.destroyed || at === bytes.length) return clearInterval(timer);
+        socket.write(bytes.subarray(at, ++at));
+      }, 1);
       answerClose(socket, frames);
     },
+    check: (outcome) => (outcome.messages[0] === 'slowly' ? null : `expected the message "slowly" after a 101 sent byte by byte; got ${JSON.stringify(outcome.messages)}`),
+  },
+  {
+    id: 'C2.1', section: '§5.1', title: 'a masked server frame fails the connection with 1002',
+    script: upgradeThen(serverFrame(0x1, 'masked', true, Buffer.from([1, 2, 3, 4]))),
     check: failedWith(1002),
   },
   {
     id: 'C2.2', section: '§5.3', title: 'every client frame is masked, with a new key each',
-    script: (socket, key, frames) => {
-      socket.write(Buffer.concat([Buffer.from(upgrade(key), 'latin1'), serverFrame(0x1, 'one'), serverFrame(0x1, 'two')]));
-      answerClose(socket, frames);
-    },
+    script: upgradeThen(serverFrame(0x1, 'one'), serverFrame(0x1, 'two')),
     check: (outcome) => {
       if (outcome.frames.length < 2) return `expected the client's echoes, got ${outcome.frames.length} frame(s)`;
       if (!outcome.frames.every((frame) => frame.masked)) return 'a client frame was not masked';
@@ -148,11 +169,18 @@ export const CLIENT_CASES: readonly ClientCase[] = [
     },
   },
   {
+    id: 'C2.3', section: '§5.2', title: 'RSV1 set with no extension agreed fails the connection with 1002',
+    script: upgradeThen(serverFrame(RSV1 | 0x1, 'rsv1')),
+    check: failedWith(1002),
+  },
+  {
+    id: 'C2.4', section: '§5.2', title: 'a reserved data opcode (0x3) fails the connection with 1002',
+    script: upgradeThen(serverFrame(0x3, 'what')),
+    check: failedWith(1002),
+  },
+  {
     id: 'C3.1', section: '§5.4, §5.5', title: 'a fragmented message with a ping between its fragments',
-    script: (socket, key, frames) => {
-      socket.write(Buffer.concat([Buffer.from(upgrade(key), 'latin1'), serverFrame(0x1, 'Hel', false), serverFrame(0x9, 'p'), serverFrame(0x0, 'lo', true)]));
-      answerClose(socket, frames);
-    },
+    script: upgradeThen(serverFrame(0x1, 'Hel', false), serverFrame(0x9, 'p'), serverFrame(0x0, 'lo', true)),
     check: (outcome) => {
       if (outcome.messages[0] !== 'Hello') return `expected "Hello", got ${JSON.stringify(outcome.messages)}`;
       const pong = outcome.frames.find((frame) => frame.opcode === 0xa);
@@ -161,18 +189,32 @@ export const CLIENT_CASES: readonly ClientCase[] = [
   },
   {
     id: 'C3.2', section: '§5.5', title: 'a fragmented ping fails the connection with 1002',
-    script: (socket, key, frames) => {
-      socket.write(Buffer.concat([Buffer.from(upgrade(key), 'latin1'), serverFrame(0x9, 'p', false)]));
-      answerClose(socket, frames);
-    },
+    script: upgradeThen(serverFrame(0x9, 'p', false)),
+    check: failedWith(1002),
+  },
+  {
+    id: 'C3.3', section: '§5.4', title: 'a continuation frame with no message to continue fails with 1002',
+    script: upgradeThen(serverFrame(0x0, 'orphan')),
+    check: failedWith(1002),
+  },
+  {
+    id: 'C3.4', section: '§5.4', title: 'a new text frame inside a fragmented message fails with 1002',
+    script: upgradeThen(serverFrame(0x1, 'one', false), serverFrame(0x1, 'two')),
+    check: failedWith(1002),
+  },
+  {
+    id: 'C3.5', section: '§5.5', title: 'a ping with 126 bytes of payload fails the connection with 1002',
+    script: upgradeThen(serverFrame(0x9, Buffer.alloc(126, 0x61))),
     check: failedWith(1002),
   },
   {
     id: 'C4.1', section: '§8.1', title: 'invalid UTF-8 in a text message fails the connection with 1007',
-    script: (socket, key, frames) => {
-      socket.write(Buffer.concat([Buffer.from(upgrade(key), 'latin1'), serverFrame(0x1, Buffer.from([0xce, 0xba, 0xff]))]));
-      answerClose(socket, frames);
-    },
+    script: upgradeThen(serverFrame(0x1, Buffer.from([0xce, 0xba, 0xff]))),
+    check: failedWith(1007),
+  },
+  {
+    id: 'C4.2', section: '§8.1', title: 'invalid UTF-8 in the first fragment fails with 1007 before the message ends (fail fast)',
+    script: upgradeThen(serverFrame(0x1, Buffer.from([0x61, 0xff]), false)),
     check: failedWith(1007),
   },
   {
@@ -208,6 +250,35 @@ export const CLIENT_CASES: readonly ClientCase[] = [
     options: { closeTimeout: 150 },
     script: (socket, key) => socket.write(Buffer.concat([Buffer.from(upgrade(key), 'latin1'), closeFrame(1000)])),
     check: (outcome) => (outcome.close?.wasClean === true && outcome.clientClosedTcpFirst ? null : `expected a clean close ended by the client's timeout; got ${JSON.stringify(outcome.close)}`),
+  },
+  {
+    id: 'C5.4', section: '§7.4.2', title: 'a close frame with code 999 (never valid) fails with 1002',
+    script: upgradeThen(closeFrame(999)),
+    check: failedWith(1002),
+  },
+  {
+    id: 'C5.5', section: '§5.5.1', title: 'a close frame with a 1-byte payload fails with 1002',
+    script: upgradeThen(serverFrame(0x8, Buffer.from([0x03]))),
+    check: failedWith(1002),
+  },
+  {
+    id: 'C5.6', section: '§5.5.1, §8.1', title: 'a close reason that is not UTF-8 fails with 1007',
+    script: upgradeThen(serverFrame(0x8, Buffer.from([0x03, 0xe8, 0xff, 0xfe]))),
+    check: failedWith(1007),
+  },
+  {
+    id: 'C5.7', section: '§7.1.2, §7.1.1', title: 'the client closes first: it waits for the answer and for the server to close TCP',
+    script: upgradeThen(serverFrame(0x1, 'then close')),
+    check: (outcome) => {
+      if (closeCodeOf(sentClose(outcome)) !== 1000) return `the client should close with 1000; it sent ${closeCodeOf(sentClose(outcome))}`;
+      if (outcome.clientClosedTcpFirst) return 'the client closed TCP before the server did (§7.1.1)';
+      return outcome.close?.wasClean === true && outcome.close.code === 1000 ? null : `expected a clean close 1000; got ${JSON.stringify(outcome.close)}`;
+    },
+  },
+  {
+    id: 'C6.1', section: '§10.4', title: 'a message larger than maxPayload fails the connection with 1009', options: { maxPayload: 1000 },
+    script: upgradeThen(serverFrame(0x2, Buffer.alloc(2000, 7))),
+    check: failedWith(1009),
   },
 ];
 
