@@ -58,7 +58,8 @@ export async function classroomCommand(context: CommandContext, chapters: readon
   }
   const host = room.host.includes(':') ? `[${room.host}]` : room.host;
   const dashboard = `http://${host}:${room.port}/#token=${room.teacherToken}`;
-  print(c.bold(`Classroom listening on http://${host}:${room.port} (state kept in ${path.relative(root, stateFile)})`));
+  const shownState = path.relative(root, stateFile).startsWith('..') ? stateFile : path.relative(root, stateFile);
+  print(c.bold(`Classroom listening on http://${host}:${room.port} (state kept in ${shownState})`));
   print('');
   print('Attendees type, in their copy of the workbook:');
   print(`  ${c.cyan(`npm start -- join ws://${host}:${room.port} --name "Your Name" --token ${room.joinToken}`)}`);

@@ -8,6 +8,8 @@
  * its own file: a name such as `<img src=x onerror=…>` shows as those characters.
  */
 
+import { CLOSE_POLICY_VIOLATION } from './protocol.ts';
+
 export const DASHBOARD_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 export const DASHBOARD_HTML = `<!doctype html>
@@ -184,7 +186,7 @@ export const DASHBOARD_JS = `'use strict';
     socket.onclose = (event) => {
       $('connection').textContent = 'disconnected' + (event.reason ? ': ' + event.reason : '') + ' (retrying)';
       $('connection').dataset.state = 'closed';
-      if (event.code !== 1008) setTimeout(connect, 2000);
+      if (event.code !== ${CLOSE_POLICY_VIOLATION}) setTimeout(connect, 2000);
     };
   }
 

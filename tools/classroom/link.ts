@@ -7,13 +7,15 @@
  * leaves the machine: no code, no file contents, no paths, no error messages.
  *
  * The link never holds up the learner: the connection is opened beside the first run, a report is a
- * send that is not awaited, and an unreachable room is said once and retried quietly (watch mode).
+ * send that is not awaited, and an unreachable room is said once and retried quietly in watch mode
+ * (after 1 s, then twice as long each time up to 30 s, so a restarted room has everyone back within
+ * seconds). A room that closed the link for a policy violation (4008: a bad token) is not retried.
  * The teacher's broadcasts arrive on the same connection and are handed to `onBroadcast`.
  */
 import WebSocket from 'ws';
 import type { ChapterRun } from '../runner/tests.ts';
 import { classify } from '../runner/status.ts';
-import type { Broadcast, ChapterReport, RoomToAttendee } from './protocol.ts';
+import { CLOSE_POLICY_VIOLATION, type Broadcast, type ChapterReport, type RoomToAttendee } from './protocol.ts';
 import { writeJoined, type Joined } from './joined.ts';
 
 export { readJoined, type Joined } from './joined.ts';
@@ -39,7 +41,9 @@ export interface LinkOptions {
   readonly connectTimeoutMs?: number;
 }
 
-const RECONNECT_MS = 5000;
+/** The first retry after a dropped or failed connection; each failure doubles it, up to RECONNECT_MAX_MS. */
+const RECONNECT_MS = 1000;
+const RECONNECT_MAX_MS = 30_000;
 
 export class RoomLink {
   private socket: WebSocket | null = null;
@@ -47,6 +51,7 @@ export class RoomLink {
   private saidUnreachable = false;
   private stopped = false;
   private retry: NodeJS.Timeout | null = null;
+  private retryMs = RECONNECT_MS;
   private readonly said = new Set<string>();
 
   constructor(
@@ -69,6 +74,7 @@ export class RoomLink {
     this.socket = socket;
     socket.on('open', () => {
       this.saidUnreachable = false;
+      this.retryMs = RECONNECT_MS;
       this.sendNow({ type: 'hello', id: this.joined.id, name: this.joined.name, lastBroadcast: this.joined.lastBroadcast });
       if (this.joined.serverUrl !== null) this.sendNow({ type: 'board', url: this.joined.serverUrl });
       if (this.lastReport !== null) this.sendNow({ type: 'report', ...this.lastReport });
@@ -98,8 +104,8 @@ export class RoomLink {
     });
     socket.on('close', (code, reason) => {
       if (this.socket === socket) this.socket = null;
-      if (code === 1008 && reason.length > 0) this.once(`The classroom closed the link: ${reason.toString()}`);
-      if (this.options.persistent && !this.stopped && code !== 1008) this.scheduleRetry();
+      if (code === CLOSE_POLICY_VIOLATION && reason.length > 0) this.once(`The classroom closed the link: ${reason.toString()}`);
+      if (this.options.persistent && !this.stopped && code !== CLOSE_POLICY_VIOLATION) this.scheduleRetry();
     });
   }
 
@@ -154,7 +160,8 @@ export class RoomLink {
     this.retry = setTimeout(() => {
       this.retry = null;
       this.start();
-    }, RECONNECT_MS);
+    }, this.retryMs);
+    this.retryMs = Math.min(this.retryMs * 2, RECONNECT_MAX_MS);
     this.retry.unref();
   }
 }

@@ -9,13 +9,22 @@
  * and list lengths are cut to the limits below; a message that breaks a rule is refused, not repaired.
  */
 
+/**
+ * The room's close codes. An application may not send 1008 or 1013 itself (the application API, like
+ * the browser's, takes 1000 or 3000–4999: RFC 6455 §7.4.2 leaves 4000–4999 to private use), so the
+ * room uses the private codes that mirror them: 4008 for a policy violation (a bad token, a flood),
+ * 4013 for "try again later" (the room is full). A runner closed with 4008 does not retry.
+ */
+export const CLOSE_POLICY_VIOLATION = 4008;
+export const CLOSE_TRY_AGAIN_LATER = 4013;
+
 /** Limits on what one attendee can make the room hold. Every one can be changed in {@link RoomLimits}. */
 export interface RoomLimits {
   /** Longest attendee name, in characters. */
   readonly maxNameLength: number;
   /** Largest WebSocket message the room accepts (bytes); a larger one closes with 1009. */
   readonly maxMessageBytes: number;
-  /** Messages one connection may send per {@link RoomLimits.rateWindowMs}; more close with 1008. */
+  /** Messages one connection may send per {@link RoomLimits.rateWindowMs}; more close with {@link CLOSE_POLICY_VIOLATION}. */
   readonly maxMessagesPerWindow: number;
   readonly rateWindowMs: number;
   /** Chapters per report. */

@@ -8,9 +8,9 @@
  * - `GET /api/room` the room as JSON, with the teacher token (`Authorization: Bearer` or `?token=`);
  * - a WebSocket on `/attendee?token=JOIN` for runners, and on `/dashboard?token=TEACHER` for the page.
  *
- * Defences, each with a limit in {@link RoomLimits}: a bad token is closed with 1008 and a reason; a
+ * Defences, each with a limit in {@link RoomLimits}: a bad token is closed with 4008 and a reason; a
  * message over the size limit is closed by the server itself with 1009 (chapter 09); a connection
- * sending faster than the rate limit is closed with 1008; a message that breaks the protocol is
+ * sending faster than the rate limit is closed with 4008; a message that breaks the protocol is
  * answered `refused` and changes nothing. The room holds at most `maxAttendees` attendees, so its
  * memory is bounded whatever attendees send.
  */
@@ -21,7 +21,7 @@ import type { WebSocket } from '../../server/app/websocket.ts';
 import { importWithTree } from '../tree.ts';
 import { scoreServer } from './board.ts';
 import { DASHBOARD_CSP, DASHBOARD_CSS, DASHBOARD_HTML, DASHBOARD_JS } from './dashboard.ts';
-import { DEFAULT_LIMITS, Refusal, parseAttendeeMessage, parseTeacherMessage, type RoomLimits, type RoomToAttendee } from './protocol.ts';
+import { CLOSE_POLICY_VIOLATION, CLOSE_TRY_AGAIN_LATER, DEFAULT_LIMITS, Refusal, parseAttendeeMessage, parseTeacherMessage, type RoomLimits, type RoomToAttendee } from './protocol.ts';
 import { Room } from './room.ts';
 
 export interface RoomOptions {
@@ -47,10 +47,6 @@ export interface RunningRoom {
   close(): Promise<void>;
 }
 
-/** Close code 1008 Policy Violation (RFC 6455 §7.4.1): what a bad token or a flood gets. */
-const POLICY_VIOLATION = 1008;
-/** Close code 1013 Try Again Later (IANA registry, RFC 6455 §11.7): the room is full. */
-const TRY_AGAIN_LATER = 1013;
 /** How often the dashboard is refreshed for stuck clocks passing their limit. */
 const TICK_MS = 1000;
 
@@ -134,7 +130,7 @@ export async function startRoom(options: RoomOptions): Promise<RunningRoom> {
     if (code !== undefined) socket.close(code, Buffer.from(reason).subarray(0, 120).toString('utf8').replace(/\uFFFD+$/, ''));
   };
 
-  /** Counts a connection's messages; false (and closed with 1008) past the rate limit. */
+  /** Counts a connection's messages; false (and closed with 4008) past the rate limit. */
   const rateLimiter = (socket: WebSocket): (() => boolean) => {
     let windowStart = Date.now();
     let count = 0;
@@ -146,7 +142,7 @@ export async function startRoom(options: RoomOptions): Promise<RunningRoom> {
       }
       count++;
       if (count <= limits.maxMessagesPerWindow) return true;
-      if (count === limits.maxMessagesPerWindow + 1) refuse(socket, `too many messages: at most ${limits.maxMessagesPerWindow} per ${limits.rateWindowMs / 1000} s`, POLICY_VIOLATION);
+      if (count === limits.maxMessagesPerWindow + 1) refuse(socket, `too many messages: at most ${limits.maxMessagesPerWindow} per ${limits.rateWindowMs / 1000} s`, CLOSE_POLICY_VIOLATION);
       return false;
     };
   };
@@ -176,8 +172,10 @@ export async function startRoom(options: RoomOptions): Promise<RunningRoom> {
         if (isBinary) throw new Refusal('messages are JSON text');
         const message = parseAttendeeMessage(data as string, limits);
         if (message.type === 'hello') {
+          // One row per connection: switching ids would let one attendee fill the grid with rows.
+          if (id !== null && message.id !== id) throw new Refusal('one hello per connection: reconnect to change who you are');
           if (!room.attendee(message.id) && room.attendeeCount >= limits.maxAttendees) {
-            refuse(socket, `the room is full (${limits.maxAttendees} attendees)`, TRY_AGAIN_LATER);
+            refuse(socket, `the room is full (${limits.maxAttendees} attendees)`, CLOSE_TRY_AGAIN_LATER);
             return;
           }
           const attendee = room.join(message.id, message.name);
@@ -236,16 +234,16 @@ export async function startRoom(options: RoomOptions): Promise<RunningRoom> {
     const url = new URL(socket.url, 'http://room.invalid');
     const token = url.searchParams.get('token');
     if (url.pathname === '/attendee') {
-      if (!sameToken(token, room.joinToken)) return refuse(socket, 'bad join token: ask the teacher for the join line', POLICY_VIOLATION);
+      if (!sameToken(token, room.joinToken)) return refuse(socket, 'bad join token: ask the teacher for the join line', CLOSE_POLICY_VIOLATION);
       // Connections that are not attendees yet count too: a flood of sockets cannot outgrow the room.
-      if (server.clients.size > limits.maxAttendees * 2) return refuse(socket, 'the room is full', TRY_AGAIN_LATER);
+      if (server.clients.size > limits.maxAttendees * 2) return refuse(socket, 'the room is full', CLOSE_TRY_AGAIN_LATER);
       return onAttendee(socket);
     }
     if (url.pathname === '/dashboard') {
-      if (!sameToken(token, room.teacherToken)) return refuse(socket, 'bad teacher token', POLICY_VIOLATION);
+      if (!sameToken(token, room.teacherToken)) return refuse(socket, 'bad teacher token', CLOSE_POLICY_VIOLATION);
       return onDashboard(socket);
     }
-    refuse(socket, 'unknown endpoint: /attendee or /dashboard', POLICY_VIOLATION);
+    refuse(socket, 'unknown endpoint: /attendee or /dashboard', CLOSE_POLICY_VIOLATION);
   });
 
   return {
