@@ -3,16 +3,20 @@
  * server over real sockets, and how it judges the performance targets. A benchmark that miscounts
  * would pass or fail the work for the wrong reasons.
  */
+import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
+import { startServer, type RunningServer } from '../../server/wiring/server.ts';
 import { runFlood } from '../../tools/bench/flood.ts';
-import { runTraffic } from '../../tools/bench/loadgen.ts';
+import { runIdle, runTraffic, type TrafficSpec } from '../../tools/bench/loadgen.ts';
 import { fragmentFlood, messagesFor, nonAsciiText, seededRandom } from '../../tools/bench/payloads.ts';
 import { cpuTimeMs, memoryBytes, parseCpuTicks } from '../../tools/bench/proc.ts';
 import { doneWhen, summary, type Samples } from '../../tools/bench/report.ts';
 import { scenarios } from '../../tools/bench/scenarios.ts';
+import { root } from '../../tools/tree.ts';
 
 describe('/proc readings', () => {
   it('counts utime + stime after a command name holding spaces and parentheses', () => {
@@ -119,6 +123,91 @@ describe('over a real server (ws, in this process)', () => {
     expect(over).toMatchObject({ outcome: 'closed', closeCode: 1008 });
     expect(over.rssBeforeBytes, 'the server\'s RSS was read before the flood').toBeGreaterThan(1 << 20);
   });
+});
+
+describe('RFC 7692: the compressed scenarios over real servers', () => {
+  /** A `ws` echo server in this process, with these permessage-deflate settings. */
+  async function wsServer(perMessageDeflate: false | { threshold: number }): Promise<{ server: WebSocketServer; port: number; received: () => number }> {
+    const server = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate });
+    let received = 0;
+    server.on('connection', (socket) => {
+      socket.on('message', (data, isBinary) => {
+        received++;
+        socket.send(data as Buffer, { binary: isBinary });
+      });
+      socket.on('error', () => {});
+    });
+    await once(server, 'listening');
+    return { server, port: (server.address() as AddressInfo).port, received: () => received };
+  }
+  async function stopWs(server: WebSocketServer): Promise<void> {
+    for (const client of server.clients) client.terminate();
+    await new Promise((resolve) => server.close(resolve));
+  }
+  /** The json-deflate scenario's plan, on a tiny configuration. */
+  const tinyDeflate = (port: number, path: string): TrafficSpec => {
+    const plan = scenarios(true).find((scenario) => scenario.id === 'json-deflate')!.plan;
+    if (plan.kind !== 'traffic') throw new Error('json-deflate is a traffic scenario');
+    return { ...plan, connections: 2, window: 2, port, path, serverPid: process.pid, warmupMs: 50, durationMs: 150, verifyEcho: true };
+  };
+
+  it('echoes compressed JSON with ws: the echo inflates to the text sent, and every counted reply has RSV1', async () => {
+    const { server, port } = await wsServer({ threshold: 0 });
+    try {
+      const result = await runTraffic(tinyDeflate(port, '/'));
+      expect(result.messages).toBeGreaterThanOrEqual(8);
+      expect(result.compressedReplies).toBe(result.messages);
+    } finally {
+      await stopWs(server);
+    }
+  });
+
+  it('echoes compressed JSON with the reference server, its deflate on', async () => {
+    const reference: RunningServer = await startServer({ perMessageDeflate: { threshold: 0, level: 1 } });
+    try {
+      const result = await runTraffic(tinyDeflate(reference.port, '/'));
+      expect(result.messages).toBeGreaterThanOrEqual(8);
+      expect(result.compressedReplies).toBe(result.messages);
+    } finally {
+      await reference.close();
+    }
+  });
+
+  it('fails when the server declines the extension, or echoes uncompressed (its default 1 KiB threshold)', async () => {
+    const plain = await wsServer(false);
+    const thresholded: RunningServer = await startServer({ perMessageDeflate: true });
+    try {
+      await expect(runTraffic(tinyDeflate(plain.port, '/'))).rejects.toThrow(/declined permessage-deflate/);
+      await expect(runTraffic(tinyDeflate(thresholded.port, '/'))).rejects.toThrow(/uncompressed \(no RSV1\)/);
+    } finally {
+      await stopWs(plain.server);
+      await thresholded.close();
+    }
+  });
+
+  it('has each idle compressed connection echo one message before the memory is read', async () => {
+    const { server, port, received } = await wsServer({ threshold: 0 });
+    try {
+      const connections = 5;
+      const result = await runIdle({ kind: 'idle', port, path: '/', serverPid: process.pid, connections, settleMs: 50, deflate: { messageSize: 400 } });
+      expect(result.connections).toBe(connections);
+      expect(result.rssAfterBytes).toBeGreaterThan(1 << 20);
+      // The warm-up connections (50) echo one message each too, before the first reading.
+      expect(received()).toBe(50 + connections);
+    } finally {
+      await stopWs(server);
+    }
+  });
+
+  it('runs end to end in `npm run bench`: both servers started with deflate on, every figure measured', async () => {
+    const args = ['--import', 'tsx', 'tools/bench/main.ts', '--quick', '--scenarios', 'json-deflate,idle-deflate', '--servers', 'reference,ws-js', '--duration', '0.2', '--warmup', '0.1'];
+    const { stdout } = await promisify(execFile)(process.execPath, args, { cwd: root, timeout: 90_000 });
+    expect(stdout).not.toMatch(/FAILED|failed to start/);
+    for (const id of ['json-deflate', 'idle-deflate']) {
+      const line = stdout.split('\n').find((text) => text.startsWith('round 1/1') && text.includes(id)) ?? `no line for ${id}`;
+      expect(line).toMatch(/reference \d[\d.,]*.* · ws-js \d|ws-js \d[\d.,]*.* · reference \d/);
+    }
+  }, 100_000);
 });
 
 describe('the "done when" list', () => {

@@ -12,14 +12,23 @@ export interface Target {
   readonly serverPid: number;
 }
 
+/** An extension offer every handshake sends, and the check of each answer (an error, or null). */
+export interface ExtensionOffer {
+  readonly extensions: string;
+  readonly check: (answer: string | undefined) => string | null;
+}
+
 const CONNECT_CONCURRENCY = 100;
 
-/** Opens `count` WebSocket connections, `CONNECT_CONCURRENCY` handshakes at a time. */
-export async function openConnections(target: Target, count: number): Promise<net.Socket[]> {
+/**
+ * Opens `count` WebSocket connections, `CONNECT_CONCURRENCY` handshakes at a time, each offering
+ * `offer` when given and failing unless its answer passes the offer's check.
+ */
+export async function openConnections(target: Target, count: number, offer?: ExtensionOffer): Promise<net.Socket[]> {
   const sockets: net.Socket[] = [];
   for (let next = 0; next < count; next += CONNECT_CONCURRENCY) {
     const group = Math.min(CONNECT_CONCURRENCY, count - next);
-    const attempts = await Promise.allSettled(Array.from({ length: group }, () => connectWebSocket(target.port, target.path)));
+    const attempts = await Promise.allSettled(Array.from({ length: group }, () => connect(target, offer)));
     for (const attempt of attempts) {
       if (attempt.status === 'fulfilled') {
         attempt.value.socket.on('error', () => {});
@@ -37,3 +46,11 @@ export async function openConnections(target: Target, count: number): Promise<ne
   return sockets;
 }
 
+
+async function connect(target: Target, offer: ExtensionOffer | undefined): Promise<{ socket: net.Socket }> {
+  const opened = await connectWebSocket(target.port, target.path, undefined, offer?.extensions);
+  const problem = offer === undefined ? null : offer.check(opened.extensions);
+  if (problem === null) return opened;
+  opened.socket.destroy();
+  throw new Error(problem);
+}

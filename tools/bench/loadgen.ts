@@ -14,6 +14,9 @@
  *   uncounted, to show how long the others wait;
  * - idle: the server's resident memory before and after opening `connections` connections that
  *   then send nothing;
+ * - with `deflate`, either kind negotiates permessage-deflate and sends compressed frames
+ *   (deflate-load.ts); a traffic scenario then requires RSV1 on every reply, and an idle one has
+ *   every connection echo one compressed message first, so that its zlib state exists;
  * - flood: one message in many one-byte fragments (flood.ts).
  */
 import type net from 'node:net';
@@ -23,6 +26,7 @@ import { fileURLToPath } from 'node:url';
 import { Opcode } from '../../core/frame.ts';
 import { ReplyReader, repeated } from '../wire/load-client.ts';
 import { openConnections, type Target } from './connect.ts';
+import { DEFLATE_OFFER, compressedMessage, inflateReply, jsonText, plainMessage } from './deflate-load.ts';
 import { runFlood, type FloodResult, type FloodSpec } from './flood.ts';
 import { messagesFor, type Content, type Message } from './payloads.ts';
 import { cpuTimeMs, memoryBytes, openFileLimit } from './proc.ts';
@@ -32,7 +36,8 @@ export interface TrafficSpec extends Target {
   readonly connections: number;
   /** Messages in flight per connection. */
   readonly window: number;
-  readonly content: Content;
+  /** `json`: one JSON text message of about `size` bytes (deflate-load.ts). */
+  readonly content: Content | 'json';
   /** Payload size in bytes; with `randomSizes`, the largest of sizes spread over 0…size. */
   readonly size: number;
   readonly randomSizes: boolean;
@@ -47,6 +52,8 @@ export interface TrafficSpec extends Target {
    * measured connections wait while the server works on a huge message.
    */
   readonly background?: { readonly content: Content; readonly size: number };
+  /** Negotiate permessage-deflate and send every message compressed (RFC 7692). */
+  readonly deflate?: boolean;
 }
 
 export interface IdleSpec extends Target {
@@ -54,6 +61,8 @@ export interface IdleSpec extends Target {
   readonly connections: number;
   /** How long the connections stay open and silent before the server's memory is read. */
   readonly settleMs: number;
+  /** Negotiate permessage-deflate, and echo one compressed JSON message of about this size on each. */
+  readonly deflate?: { readonly messageSize: number };
 }
 
 export type ScenarioSpec = TrafficSpec | IdleSpec | FloodSpec;
@@ -69,6 +78,8 @@ export interface TrafficResult {
   readonly p50Us?: number;
   readonly p99Us?: number;
   readonly maxUs?: number;
+  /** With `deflate`: the measured replies that had RSV1 set (every one, or the run fails). */
+  readonly compressedReplies?: number;
 }
 
 export interface IdleResult {
@@ -110,16 +121,24 @@ function cachedMessages(content: Content, size: number, randomSizes: boolean): M
   return messages;
 }
 
+/** A traffic scenario's messages, compressed once each with `deflate`. */
+async function messagesOf(spec: TrafficSpec): Promise<Message[]> {
+  const plain = spec.content === 'json' ? [plainMessage(jsonText(spec.size))] : cachedMessages(spec.content, spec.size, spec.randomSizes);
+  return spec.deflate ? Promise.all(plain.map(compressedMessage)) : plain;
+}
+
 export async function runTraffic(spec: TrafficSpec): Promise<TrafficResult> {
-  const messages = cachedMessages(spec.content, spec.size, spec.randomSizes);
+  const messages = await messagesOf(spec);
+  const deflate = spec.deflate ?? false;
   // One small message: a window goes out as one slice of this buffer. Others go out one by one.
   const only = messages.length === 1 ? messages[0]! : null;
   const batch = only !== null && only.frame.length <= 4096 ? repeated(only.frame, spec.window) : null;
-  const sockets = await openConnections(spec, spec.connections);
+  const sockets = await openConnections(spec, spec.connections, deflate ? DEFLATE_OFFER : undefined);
   try {
-    if (spec.verifyEcho) await verifyEcho(sockets[0]!, messages[messages.length >> 1]!);
+    if (spec.verifyEcho) await verifyEcho(sockets[0]!, messages[messages.length >> 1]!, deflate);
 
     let replies = 0;
+    let compressedReplies = 0;
     let payloadBytes = 0;
     let running = true;
     let failure: Error | null = null;
@@ -131,11 +150,14 @@ export async function runTraffic(spec: TrafficSpec): Promise<TrafficResult> {
       let owed = 0;
       // Each connection starts at its own place in the messages, so their sizes mix at any moment.
       let next = index % messages.length;
-      const reader = new ReplyReader((replyOpcode, length) => {
+      const reader = new ReplyReader((replyOpcode, length, _payload, rsv1) => {
         if (replyOpcode === Opcode.Close) {
           failure ??= new Error('the server sent a close frame during the measurement');
           return;
         }
+        // RFC 7692 §6: RSV1 marks a compressed message; with a threshold of 0 every reply is one.
+        if (rsv1) compressedReplies++;
+        else if (deflate) failure ??= new Error('the server sent a reply uncompressed (no RSV1)');
         replies++;
         payloadBytes += length;
         owed++;
@@ -182,10 +204,10 @@ export async function runTraffic(spec: TrafficSpec): Promise<TrafficResult> {
     // Large messages take long: the warm-up lasts until every connection has had a reply, and the
     // measurement until it holds a few replies, so that neither is a fraction of one message.
     await waitFor(spec.warmupMs, () => replies >= spec.connections || failure !== null);
-    const first = { replies, payloadBytes, at: performance.now(), cpuMs: cpuTimeMs(spec.serverPid) };
+    const first = { replies, compressedReplies, payloadBytes, at: performance.now(), cpuMs: cpuTimeMs(spec.serverPid) };
     recording = true;
     await waitFor(spec.durationMs, () => replies - first.replies >= MIN_MEASURED_REPLIES || failure !== null);
-    const last = { replies, payloadBytes, at: performance.now(), cpuMs: cpuTimeMs(spec.serverPid) };
+    const last = { replies, compressedReplies, payloadBytes, at: performance.now(), cpuMs: cpuTimeMs(spec.serverPid) };
     running = false;
     if (failure !== null) throw failure;
     if (last.replies === first.replies) throw new Error(`no reply at all in ${Math.round(last.at - first.at)} ms`);
@@ -196,6 +218,7 @@ export async function runTraffic(spec: TrafficSpec): Promise<TrafficResult> {
       payloadBytes: last.payloadBytes - first.payloadBytes,
       elapsedMs: last.at - first.at,
       serverCpuMs: last.cpuMs - first.cpuMs,
+      ...(deflate ? { compressedReplies: last.compressedReplies - first.compressedReplies } : {}),
     };
     if (!spec.latency) return result;
     latencies.sort((a, b) => a - b);
@@ -209,13 +232,18 @@ export async function runTraffic(spec: TrafficSpec): Promise<TrafficResult> {
 export async function runIdle(spec: IdleSpec): Promise<IdleResult> {
   checkFileLimit('the load generator', openFileLimit(), spec.connections);
   checkFileLimit('the server', openFileLimit(spec.serverPid), spec.connections);
-  for (const socket of await openConnections(spec, IDLE_WARMUP_CONNECTIONS)) socket.destroy();
+  const offer = spec.deflate === undefined ? undefined : DEFLATE_OFFER;
+  const message = spec.deflate === undefined ? null : await compressedMessage(plainMessage(jsonText(spec.deflate.messageSize)));
+  const warmup = await openConnections(spec, IDLE_WARMUP_CONNECTIONS, offer);
+  if (message !== null) await echoOnce(warmup, message);
+  for (const socket of warmup) socket.destroy();
   await sleep(300);
   const rssBeforeBytes = memoryBytes(spec.serverPid, 'VmRSS');
   const started = performance.now();
-  const sockets = await openConnections(spec, spec.connections);
+  const sockets = await openConnections(spec, spec.connections, offer);
   const connectMs = performance.now() - started;
   try {
+    if (message !== null) await echoOnce(sockets, message);
     let closed = 0;
     for (const socket of sockets) socket.on('close', () => closed++);
     await sleep(spec.settleMs);
@@ -233,14 +261,43 @@ export function checkFileLimit(who: string, limit: number, connections: number):
   throw new Error(`${who} may open ${limit} files (ulimit -n), too few for ${connections} connections`);
 }
 
-/** Sends one message and checks it comes back unchanged (a broken echo would make the numbers lie). */
-function verifyEcho(socket: net.Socket, message: Message): Promise<void> {
+/**
+ * Sends `message` on every socket and waits for one reply on each: the compressed idle scenario's
+ * first message, after which each connection holds what its zlib state costs.
+ */
+async function echoOnce(sockets: readonly net.Socket[], message: Message): Promise<void> {
+  let answered = 0;
+  const listeners = sockets.map((socket) => {
+    let replied = false;
+    const reader = new ReplyReader(() => {
+      if (!replied) answered++;
+      replied = true;
+    });
+    const onData = (chunk: Buffer): void => reader.feed(chunk);
+    socket.on('data', onData);
+    socket.write(message.frame);
+    return () => socket.off('data', onData);
+  });
+  await waitFor(0, () => answered === sockets.length);
+  for (const remove of listeners) remove();
+  if (answered < sockets.length) throw new Error(`${sockets.length - answered} of ${sockets.length} connections had no echo`);
+}
+
+/**
+ * Sends one message and checks it comes back unchanged (a broken echo would make the numbers lie);
+ * with `deflate`, that the echo is compressed (RSV1) and inflates to the text sent.
+ */
+function verifyEcho(socket: net.Socket, message: Message, deflate: boolean): Promise<void> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => done(new Error('no echo within 5 s')), 5000);
-    const reader = new ReplyReader((replyOpcode, _length, echoed) => {
+    const reader = new ReplyReader((replyOpcode, _length, echoed, rsv1) => {
       if (replyOpcode !== message.opcode) return done(new Error(`the echo came back with opcode ${replyOpcode}`));
-      if (echoed === null || !echoed.equals(message.payload)) return done(new Error('the echo differs from the message sent'));
-      done(null);
+      if (rsv1 !== deflate) return done(new Error(deflate ? 'the echo came back uncompressed (no RSV1)' : 'the echo came back with RSV1 set'));
+      const data = deflate && echoed !== null ? inflateReply(echoed) : Promise.resolve(echoed);
+      data.then(
+        (text) => done(text !== null && Buffer.from(text).equals(message.payload) ? null : new Error('the echo differs from the message sent')),
+        (error: Error) => done(new Error(`the echo does not inflate: ${error.message}`)),
+      );
     });
     reader.capture = true;
     const onData = (chunk: Buffer): void => reader.feed(chunk);

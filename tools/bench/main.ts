@@ -26,7 +26,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { ScenarioResult, ScenarioSpec } from './loadgen.ts';
 import { doneWhen, format, pad, printTable, summary, type Samples } from './report.ts';
-import { scenarios, type Scenario } from './scenarios.ts';
+import { DEFLATE_ENV } from './deflate-settings.ts';
+import { scenarios, usesDeflate, type Scenario } from './scenarios.ts';
 import {
   compileServer,
   removeCompiledServers,
@@ -148,7 +149,8 @@ async function measure(run: Run, impl: Tree): Promise<Measurements> {
           let running: RunningServerProcess;
           try {
             const profileDir = run.profileDir && path.join(run.profileDir, `${scenario.id}-${server.id}`);
-            running = await startServer(server, compiled.get(server.id)!, profileDir);
+            const env: Record<string, string> = usesDeflate(scenario) ? { [DEFLATE_ENV]: '1' } : {};
+            running = await startServer(server, compiled.get(server.id)!, profileDir, env);
           } catch (error) {
             measured.failures.set(key, (error as Error).message);
             line.push(`${server.id} failed to start`);
@@ -205,7 +207,8 @@ function report(run: Run, { samples, failures, notes }: Measurements): void {
       `to ${run.quick ? '0.3' : '1'} s after, over their number. The ceiling parses frame headers and answers each frame with a\n` +
       'cached unmasked frame of the same size (no unmasking, no UTF-8 check, no echo of the content): the\n' +
       'cost of Node sockets plus framing. ws is run as an app would use it: socket.send(data, { binary:\n' +
-      'isBinary }), text as a Buffer.',
+      'isBinary }), text as a Buffer. In the deflate scenarios both servers compress every message\n' +
+      '(threshold 0, zlib level 1, memLevel 8, context takeover; tools/bench/deflate-settings.ts).',
   );
   console.log('');
   console.log('Summary: medians (min–max) over the rounds');

@@ -139,6 +139,51 @@ const SWEEP: ReadonlyArray<{ readonly id: string; readonly label: string; readon
 ];
 const SWEEP_CONNECTIONS = 4;
 
+/** The JSON message of the compressed scenarios and its uncompressed twin, in bytes (about). */
+const JSON_SIZE = 400;
+
+/** Whether a scenario's servers run with permessage-deflate on (deflate-settings.ts). */
+export function usesDeflate(scenario: Scenario): boolean {
+  const { plan } = scenario;
+  return plan.kind !== 'flood' && plan.deflate !== undefined && plan.deflate !== false;
+}
+
+/**
+ * Chapter 13's scenarios: the same JSON echoed plain and compressed (what compression costs in
+ * CPU), and idle connections that have each echoed one compressed message (what it costs in
+ * memory). Only servers that really echo: the ceiling speaks no extension.
+ */
+function compressionScenarios(quick: boolean): Scenario[] {
+  const idleConnections = quick ? 100 : 1000;
+  const json = { kind: 'traffic', connections: 64, window: 16, content: 'json', size: JSON_SIZE, randomSizes: false, latency: false } as const;
+  return [
+    {
+      id: 'json-plain',
+      title: `64 connections × ${JSON_SIZE} B JSON text, 16 in flight per connection, uncompressed`,
+      short: `64 conns × ${JSON_SIZE} B JSON`,
+      plan: json,
+      metrics: [messagesPerSecond, cpuPerMessage],
+      echoOnly: true,
+    },
+    {
+      id: 'json-deflate',
+      title: `64 connections × ${JSON_SIZE} B JSON text, 16 in flight per connection, permessage-deflate both ways`,
+      short: `64 conns × ${JSON_SIZE} B JSON, deflate`,
+      plan: { ...json, deflate: true },
+      metrics: [messagesPerSecond, cpuPerMessage],
+      echoOnly: true,
+    },
+    {
+      id: 'idle-deflate',
+      title: `${idleConnections.toLocaleString('en')} idle compressed connections, each after one ${JSON_SIZE} B JSON echo: RSS growth per connection`,
+      short: `${idleConnections.toLocaleString('en')} idle deflate conns`,
+      plan: { kind: 'idle', connections: idleConnections, settleMs: quick ? 300 : 1000, deflate: { messageSize: JSON_SIZE } },
+      metrics: [memoryPerConnection],
+      echoOnly: true,
+    },
+  ];
+}
+
 export function scenarios(quick: boolean): Scenario[] {
   const idle = [
     { id: 'idle-1k', connections: quick ? 100 : 1000 },
@@ -216,5 +261,6 @@ export function scenarios(quick: boolean): Scenario[] {
       once: true,
       echoOnly: true,
     },
+    ...compressionScenarios(quick),
   ];
 }

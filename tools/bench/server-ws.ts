@@ -13,6 +13,7 @@
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import { WebSocketServer } from 'ws';
+import { wsDeflate } from './deflate-settings.ts';
 
 /** Which masking ws uses in this process, decided as ws decides it (ws/lib/buffer-util.js). */
 function masking(): string {
@@ -29,7 +30,8 @@ function masking(): string {
   }
 }
 
-const server = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: false });
+// permessage-deflate is off, except in the compressed scenarios (deflate-settings.ts).
+const server = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: wsDeflate() });
 server.on('connection', (socket) => {
   // The usual ws echo: the message comes as a Buffer (text is validated, not decoded) and goes
   // back with the same type.

@@ -85,9 +85,13 @@ export async function compileServer(server: ServerSpec, impl: Tree): Promise<str
     logLevel: 'error',
   };
   if (server.id === 'reference') {
-    // The workbook's server: serve() from the chosen tree, printing its port like the others.
+    // The workbook's server: serve() from the chosen tree, printing its port like the others, with
+    // permessage-deflate in the compressed scenarios (deflate-settings.ts).
     const serve = JSON.stringify(path.join(root, server.entry));
-    const contents = `import { serve } from ${serve};\nconst server = await serve({ port: 0 });\nconsole.log(server.port);\n`;
+    const settings = JSON.stringify(path.join(root, 'tools/bench/deflate-settings.ts'));
+    const contents =
+      `import { serve } from ${serve};\nimport { referenceDeflate } from ${settings};\n` +
+      'const server = await serve({ port: 0, ...referenceDeflate() });\nconsole.log(server.port);\n';
     // `@impl/` is the chosen tree here, as tools/tree.ts makes it for tsx.
     const tree = treeDir(impl);
     const plugins: esbuild.Plugin[] = [
@@ -129,16 +133,22 @@ export interface RunningServerProcess {
 const EXIT_ON_SIGTERM = encodeURIComponent("process.once('SIGTERM', () => process.exit(0));");
 
 /**
- * Starts a compiled server. With `profileDir`, node writes a CPU profile there when the server
- * exits (`--cpu-prof`); {@link stopServer} then ends it with SIGTERM so that it can.
+ * Starts a compiled server, with `env` added to its environment. With `profileDir`, node writes a
+ * CPU profile there when the server exits (`--cpu-prof`); {@link stopServer} then ends it with
+ * SIGTERM so that it can.
  */
-export function startServer(server: ServerSpec, compiled: string, profileDir?: string): Promise<RunningServerProcess> {
+export function startServer(
+  server: ServerSpec,
+  compiled: string,
+  profileDir?: string,
+  env: Readonly<Record<string, string>> = {},
+): Promise<RunningServerProcess> {
   return new Promise((resolve, reject) => {
     const profile = profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`];
     const [command, args] = withRaisedFileLimit([...profile, '--import', `data:text/javascript,${EXIT_ON_SIGTERM}`, compiled]);
     const child = spawn(command, args, {
       cwd: root,
-      env: { ...process.env, ...server.env },
+      env: { ...process.env, ...server.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

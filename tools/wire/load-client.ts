@@ -18,8 +18,9 @@ export function repeated(frame: Uint8Array, count: number): Buffer {
 }
 
 /**
- * Reads server frames incrementally and reports each complete one as (opcode, payload length).
- * Payloads are skipped, not copied, unless `capture` is on (the echo check before a measurement).
+ * Reads server frames incrementally and reports each complete one as (opcode, payload length,
+ * payload, RSV1). Payloads are skipped, not copied, unless `capture` is on (the echo check before
+ * a measurement). RSV1 marks a compressed message (RFC 7692 §6).
  */
 export class ReplyReader {
   /** Header bytes of the frame in progress (at most 2 + 8). */
@@ -27,11 +28,12 @@ export class ReplyReader {
   private headerLength = 0;
   private payloadLeft = 0;
   private opcode = 0;
+  private rsv1 = false;
   private payloadLength = 0;
   capture = false;
   private captured: Buffer[] = [];
 
-  constructor(private readonly onFrame: (opcode: number, length: number, payload: Buffer | null) => void) {}
+  constructor(private readonly onFrame: (opcode: number, length: number, payload: Buffer | null, rsv1: boolean) => void) {}
 
   feed(chunk: Buffer): void {
     let i = 0;
@@ -47,7 +49,7 @@ export class ReplyReader {
       }
       // Fast path: a whole short header (7-bit length, unmasked) in this chunk.
       if (this.headerLength === 0 && end - i >= 2 && (chunk[i + 1]! & 0x7f) < 126) {
-        this.start(chunk[i]! & 0x0f, chunk[i + 1]! & 0x7f);
+        this.start(chunk[i]!, chunk[i + 1]! & 0x7f);
         i += 2;
         continue;
       }
@@ -59,12 +61,14 @@ export class ReplyReader {
       const length =
         code < 126 ? code : code === 126 ? this.header.readUInt16BE(2) : Number(this.header.readBigUInt64BE(2));
       this.headerLength = 0;
-      this.start(this.header[0]! & 0x0f, length);
+      this.start(this.header[0]!, length);
     }
   }
 
-  private start(opcode: number, length: number): void {
-    this.opcode = opcode;
+  /** A frame begins: its first header byte (FIN, RSV1–3, opcode) and its payload length. */
+  private start(firstByte: number, length: number): void {
+    this.opcode = firstByte & 0x0f;
+    this.rsv1 = (firstByte & 0x40) !== 0;
     this.payloadLength = length;
     this.payloadLeft = length;
     if (length === 0) this.complete();
@@ -76,20 +80,22 @@ export class ReplyReader {
       payload = Buffer.concat(this.captured);
       this.captured = [];
     }
-    this.onFrame(this.opcode, this.payloadLength, payload);
+    this.onFrame(this.opcode, this.payloadLength, payload, this.rsv1);
   }
 }
 
 /**
  * Opens a TCP connection to 127.0.0.1 and performs the opening handshake. Resolves with the socket
- * (the handshake's listeners removed) and any bytes that followed the 101 head; rejects on anything
+ * (the handshake's listeners removed), any bytes that followed the 101 head and the server's
+ * Sec-WebSocket-Extensions answer to `extensions`, an offer sent when given; rejects on anything
  * but a 101 with the right Sec-WebSocket-Accept.
  */
 export function connectWebSocket(
   port: number,
   path: string,
   timeoutMs = 10_000,
-): Promise<{ socket: net.Socket; rest: Buffer }> {
+  extensions?: string,
+): Promise<{ socket: net.Socket; rest: Buffer; extensions: string | undefined }> {
   return new Promise((resolve, reject) => {
     const key = newKey();
     const socket = net.connect({ port, host: '127.0.0.1' });
@@ -114,12 +120,13 @@ export function connectWebSocket(
       if (head.status !== 101) return fail(new Error(`handshake refused: ${head.statusLine}`));
       const accept = headerValue(head, 'sec-websocket-accept');
       if (accept !== acceptFor(key)) return fail(new Error(`wrong Sec-WebSocket-Accept: ${accept}`));
-      resolve({ socket, rest: received.subarray(end) });
+      resolve({ socket, rest: received.subarray(end), extensions: headerValue(head, 'sec-websocket-extensions') });
     };
     const onClose = (): void => fail(new Error('connection closed during the handshake'));
     socket.on('data', onData);
     socket.on('error', fail);
     socket.on('close', onClose);
-    socket.write(upgradeRequest({ path, host: `127.0.0.1:${port}`, key }));
+    const headers: Record<string, string> = extensions === undefined ? {} : { 'Sec-WebSocket-Extensions': extensions };
+    socket.write(upgradeRequest({ path, host: `127.0.0.1:${port}`, key, headers }));
   });
 }
