@@ -12,10 +12,17 @@
  * that HTTP server in front, so they select node-http when no `--server` is given.
  *
  * Chapter 13: `--deflate` negotiates permessage-deflate with clients that offer it (every browser does).
+ *
+ * Chapter 15: `--workers N|auto` runs N processes sharing the port (node:cluster, serve-cluster.ts);
+ * `--redis redis://HOST:PORT` makes the chat room one room across every process and machine started
+ * with the same Redis (server/demo/redis-room.ts). Without `--redis`, each worker has its own room.
  */
+import cluster from 'node:cluster';
 import fs from 'node:fs';
+import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { importWithTree, parseTree } from './tree.ts';
+import { onPrimaryShutdown, parseWorkers, runPrimary } from './serve-cluster.ts';
 
 interface ServeOptions {
   port: number;
@@ -32,6 +39,8 @@ interface ServeOptions {
   tls?: { cert: Buffer; key: Buffer };
   /** Chapter 13: negotiate permessage-deflate (RFC 7692) with the server's default settings. */
   perMessageDeflate?: true;
+  /** Chapter 15: the chat room over Redis pub/sub. */
+  redis?: { url: string; backoff?: { baseMs: number; maxMs: number }; presenceTtlMs?: number; presenceRefreshMs?: number };
 }
 
 /** Chapter 12: who owns the port. */
@@ -89,7 +98,28 @@ function parseBytes(value: string): number {
   return bytes;
 }
 
+function parseRedis(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError('a Redis URL such as redis://127.0.0.1:6379');
+  }
+  if (url.protocol !== 'redis:') throw new InvalidArgumentError('a Redis URL starts with redis:// (e.g. redis://127.0.0.1:6379)');
+  return value;
+}
+
+function parseWorkerCount(value: string): number {
+  try {
+    return parseWorkers(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+}
+
 function parseImpl(value: string): string {
+  // A scratch tree (the fail-first proof's) is any folder that holds the chapters' folders.
+  if (path.isAbsolute(value) && fs.existsSync(path.join(value, '01-tcp-listener'))) return value;
   try {
     return parseTree(value);
   } catch (error) {
@@ -116,8 +146,18 @@ async function main(): Promise<void> {
     .option('--tls-cert <file>', 'PEM certificate: serve https: and wss: (with --tls-key)')
     .option('--tls-key <file>', 'PEM private key of --tls-cert')
     .option('--deflate', 'negotiate permessage-deflate (RFC 7692) when a client offers it (chapter 13)')
+    .option('--workers <n>', 'processes sharing the port (node:cluster), or auto for one per core (chapter 15)', parseWorkerCount, 1)
+    .option('--restart-window <ms>', 'at most 5 worker restarts within this many ms, then give up (default 10000)', parseMilliseconds)
+    .option('--redis <url>', 'one chat room across every process using this Redis, e.g. redis://127.0.0.1:6379 (chapter 15)', parseRedis)
+    .option('--redis-retry-max <ms>', 'longest wait between reconnect attempts to Redis (default 10000)', parseMilliseconds)
+    .option('--presence-ttl <ms>', "how long a process's presence key outlives it in Redis (default 15000)", parseMilliseconds)
     .parse();
-  type Parsed = Omit<ServeOptions, 'maxMessageLength' | 'log' | 'logFrames' | 'policy' | 'tls' | 'perMessageDeflate'> & {
+  type Parsed = Omit<ServeOptions, 'maxMessageLength' | 'log' | 'logFrames' | 'policy' | 'tls' | 'perMessageDeflate' | 'redis'> & {
+    workers: number;
+    restartWindow?: number;
+    redis?: string;
+    redisRetryMax?: number;
+    presenceTtl?: number;
     deflate?: true;
     impl: string;
     maxMessage?: number;
@@ -127,20 +167,31 @@ async function main(): Promise<void> {
     tlsCert?: string;
     tlsKey?: string;
   };
-  const { impl, maxMessage, log, allowOrigin, token, tlsCert, tlsKey, deflate, ...rest } = program.opts<Parsed>();
+  const { impl, maxMessage, log, allowOrigin, token, tlsCert, tlsKey, deflate, workers, restartWindow, redis: redisUrl, redisRetryMax, presenceTtl, ...rest } = program.opts<Parsed>();
+  const rooms = redisUrl === undefined ? 'rooms are per worker without --redis' : `chat room over Redis ${redisUrl}`;
+  if (workers > 1 && cluster.isPrimary) return runPrimary({ workers, restartWindowMs: restartWindow, describe: `${impl}, ${rooms}`, log: (line) => console.log(line) });
+  const redis =
+    redisUrl === undefined
+      ? undefined
+      : {
+          url: redisUrl,
+          backoff: redisRetryMax === undefined ? undefined : { baseMs: Math.min(100, redisRetryMax), maxMs: redisRetryMax },
+          presenceTtlMs: presenceTtl,
+          presenceRefreshMs: presenceTtl === undefined ? undefined : Math.max(50, Math.floor(presenceTtl / 3)),
+        };
   if ((tlsCert === undefined) !== (tlsKey === undefined)) program.error('--tls-cert and --tls-key go together');
   const tls = tlsCert !== undefined && tlsKey !== undefined ? { cert: fs.readFileSync(tlsCert), key: fs.readFileSync(tlsKey) } : undefined;
   const policy = allowOrigin.length > 0 || token !== undefined ? { allowedOrigins: allowOrigin.length > 0 ? allowOrigin : undefined, token } : undefined;
   // A policy or TLS needs an HTTP server in front: node-http unless another mode was asked for.
   if (rest.server === 'dedicated' && (policy || tls)) program.error('--allow-origin, --token and TLS need --server node-http or express');
   if (rest.server === undefined && (policy || tls)) rest.server = 'node-http';
-  const options: ServeOptions = { ...rest, policy, tls, maxMessageLength: maxMessage, perMessageDeflate: deflate, log: (line) => console.log(line), logFrames: log === 'frames' };
+  const options: ServeOptions = { ...rest, policy, tls, maxMessageLength: maxMessage, perMessageDeflate: deflate, redis, log: (line) => console.log(line), logFrames: log === 'frames' };
   const { port } = options;
 
   const { serve } = await importWithTree<ServeModule>(impl, 'server/demo/demo-server.ts');
   const { standInNotices } = await importWithTree<LayersModule>(impl, 'server/wiring/layers.ts');
-  // What the learner's server does at each chapter still to write.
-  for (const notice of standInNotices()) console.log(notice);
+  // What the learner's server does at each chapter still to write (said once, by the first worker).
+  if (cluster.worker === undefined || cluster.worker.id === 1) for (const notice of standInNotices()) console.log(notice);
 
   let server: Awaited<ReturnType<ServeModule['serve']>>;
   try {
@@ -160,11 +211,17 @@ async function main(): Promise<void> {
   const http = `${tls ? 'https' : 'http'}://${server.host}:${server.port}`;
   const ws = `${tls ? 'wss' : 'ws'}://${server.host}:${server.port}`;
   const mode = options.server === undefined || options.server === 'dedicated' ? '' : `, behind ${options.server}`;
-  console.log(`listening on ${http} (${impl}${mode}): open it in a browser`);
-  console.log(`${ws}/chat is the chat room, any other path echoes`);
+  // Under --workers the primary says it once for all of them.
+  if (cluster.isPrimary) {
+    const shared = redis === undefined ? '' : `, ${rooms}`;
+    console.log(`listening on ${http} (${impl}${mode}${shared}): open it in a browser`);
+    console.log(`${ws}/chat is the chat room, any other path echoes`);
+  }
 
   let stopping = false;
   const stop = (signal: string): void => {
+    // A worker hears of a shutdown twice (the terminal's Ctrl-C and the primary's message).
+    if (stopping && cluster.isWorker) return;
     if (stopping) {
       console.log('stopping now');
       process.exit(130);
@@ -181,6 +238,7 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  if (cluster.isWorker) onPrimaryShutdown(() => stop('shutdown'));
 }
 
 await main();

@@ -25,6 +25,7 @@ export const DEMO_PAGE = `<!doctype html>
   h2 { font-size: 1rem; margin: 0 0 .5rem; }
   #status { font-size: .85rem; margin-bottom: .5rem; }
   #status.open { color: var(--out); } #status.closed { color: #c33; }
+  #room-status { font-size: .8rem; margin-bottom: .5rem; opacity: .8; } #room-status.down { color: #c33; opacity: 1; }
   #chat-messages { list-style: none; margin: 0 0 .5rem; padding: .25rem; height: 22rem; overflow-y: auto;
     border: 1px solid var(--line); border-radius: 6px; }
   #chat-messages li { padding: .15rem .25rem; overflow-wrap: anywhere; }
@@ -51,6 +52,7 @@ connection as the server saw it. Any other WebSocket path is an echo endpoint.</
   <section>
     <h2>Chat</h2>
     <div id="status">connecting…</div>
+    <div id="room-status"></div>
     <ul id="chat-messages"></ul>
     <form id="chat-form">
       <input id="name" type="text" aria-label="your name">
@@ -167,6 +169,17 @@ var log = new WebSocket(base + "/frames?for=" + encodeURIComponent(id));
 log.onmessage = function (event) { logFrame(JSON.parse(event.data)); };
 log.onopen = join;
 log.onerror = function () { setStatus("could not open the frame log; joining the chat without it", ""); join(); };
+
+// Chapter 15: whether messages reach the other processes, and who is in the room across them.
+var roomLine = document.getElementById("room-status");
+var room = new WebSocket(base + "/room");
+room.onmessage = function (event) {
+  var status = JSON.parse(event.data);
+  roomLine.className = status.crossProcess;
+  roomLine.textContent = status.crossProcess === "off"
+    ? "rooms are per process (server started without --redis) · process " + status.pid
+    : "cross-process delivery: " + status.crossProcess + " · " + status.present + " in the room · process " + status.pid;
+};
 })();
 </script>
 </body>

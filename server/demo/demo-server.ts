@@ -6,8 +6,13 @@
  * - an upgrade on `/chat` joins the chat room: every message is sent to everyone in the room;
  * - an upgrade on `/frames?for=<id>` receives the frame log of the chat connection that joined with
  *   `/chat?log=<id>` (frame-log.ts);
+ * - an upgrade on `/room` receives the room's status as JSON, now and on every change: whether
+ *   cross-process delivery is up, how many are in the room, and this process's pid (chapter 15);
  * - an upgrade on any other path is an echo endpoint: every message comes back as it was sent;
  * - the subprotocol `chat` is chosen when a client offers it.
+ *
+ * With `redis` (chapter 15), the chat room is one room across every process started with the same
+ * Redis (redis-room.ts); without it, each process has its own room.
  *
  * With `log`, every connection gets a few short lines (connection-log.ts): opened, its handshake
  * answer, its close; with `logFrames` every frame too.
@@ -29,6 +34,8 @@ import type { ByteTap, RunningServer, ServerOptions } from '../wiring/server.ts'
 import { DEMO_PAGE } from './demo-page.ts';
 import { ConnectionLog } from './connection-log.ts';
 import { FrameLog } from './frame-log.ts';
+import type { RedisRoomOptions, RoomStatus } from './redis-room.ts';
+import { RedisRoom } from './redis-room.ts';
 
 export type { RunningServer };
 
@@ -43,13 +50,15 @@ export interface DemoOptions extends ServerOptions {
   readonly tls?: HttpDemoOptions['tls'];
   /** Chapter 12: redirects, allowed origins, token, hook, checked before the 101 (node-http or express). */
   readonly policy?: HandshakePolicy;
+  /** Chapter 15: share the chat room with every process using this Redis (its up/down lines go to `log`). */
+  readonly redis?: Omit<RedisRoomOptions, 'log'>;
 }
 
 /** How long a shutdown waits for the clients' close frames before dropping them, in ms. */
 const SHUTDOWN_TIMEOUT = 1000;
 
 export async function serve(options: DemoOptions = {}): Promise<RunningServer> {
-  const { log, logFrames, server: mode = 'dedicated', tls, ...serverOptions } = options;
+  const { log, logFrames, server: mode = 'dedicated', tls, redis, ...serverOptions } = options;
   if (mode === 'dedicated' && (tls !== undefined || options.policy !== undefined)) {
     throw new Error('TLS and a handshake policy need the HTTP server in front: use server "node-http" or "express"');
   }
@@ -61,16 +70,23 @@ export async function serve(options: DemoOptions = {}): Promise<RunningServer> {
   };
   const socketOptions = { protocols: ['chat'], ...serverOptions, monitor: connections, handleRequest };
   const server = mode === 'dedicated' ? await createWebSocketServer(socketOptions) : new WebSocketServer({ ...socketOptions, noServer: true });
-  const room = new Set<WebSocket>();
+  const shared = redis === undefined ? null : new RedisRoom({ ...redis, log });
+  shared?.start();
+  const room = shared?.local ?? new Set<WebSocket>();
   /** Frame log sockets by the id their page chose. */
   const logs = new Map<string, WebSocket>();
 
   // Each path's setup is its own function: a closure made here would keep this call's variables
   // (the request head among them) alive for as long as its connection, even on the echo path.
   const joinChat = (socket: WebSocket, request: RequestHead, url: URL): void => {
-    room.add(socket);
-    socket.on('message', (data) => void broadcast(room, data));
-    socket.on('close', () => room.delete(socket));
+    if (shared !== null) {
+      shared.join(socket);
+      socket.on('message', (data) => shared.say(data));
+    } else {
+      room.add(socket);
+      socket.on('message', (data) => void broadcast(room, data));
+      socket.on('close', () => room.delete(socket));
+    }
     const page = logs.get(url.searchParams.get('log') ?? '');
     if (page !== undefined) attachFrameLog((tap) => connections.observe(request, tap), socket, page);
   };
@@ -84,10 +100,14 @@ export async function serve(options: DemoOptions = {}): Promise<RunningServer> {
     // The query is parsed only where it means something: an echo connection needs its path alone.
     if (socket.path === '/chat') joinChat(socket, request, new URL(socket.url, 'http://localhost'));
     else if (socket.path === '/frames') openFrameLog(socket, new URL(socket.url, 'http://localhost'));
+    else if (socket.path === '/room') reportRoom(socket, shared, room);
     else socket.on('message', echo);
   });
 
-  const goAway = () => server.close({ code: CloseCode.GoingAway, reason: 'server shutting down', timeout: SHUTDOWN_TIMEOUT });
+  const goAway = async (): Promise<void> => {
+    await server.close({ code: CloseCode.GoingAway, reason: 'server shutting down', timeout: SHUTDOWN_TIMEOUT });
+    await shared?.close();
+  };
   if (mode === 'dedicated') return { port: server.port, host: server.host, close: goAway };
   const front = await listenOverHttp(server, handleRequest, { mode, port: options.port ?? 0, host: options.host ?? '127.0.0.1', tls });
   return {
@@ -107,6 +127,16 @@ export async function serve(options: DemoOptions = {}): Promise<RunningServer> {
  */
 function echo(this: WebSocket, data: string | Uint8Array): void {
   void this.send(data);
+}
+
+/**
+ * A `/room` connection: the room's status as one JSON message, again on every change with a
+ * shared room. A process's own room has no changes to report: its status is sent once.
+ */
+function reportRoom(socket: WebSocket, shared: RedisRoom | null, room: ReadonlySet<WebSocket>): void {
+  const send = (status: RoomStatus | { crossProcess: 'off'; present: number }): void => void socket.send(JSON.stringify({ ...status, pid: process.pid }));
+  if (shared === null) return send({ crossProcess: 'off', present: room.size });
+  socket.on('close', shared.onStatus(send));
 }
 
 /** Reports every frame of `chat` to the page's `log` socket as one JSON message, until either closes. */

@@ -43,6 +43,7 @@ import * as negotiate from '@impl/13-compression/negotiate.ts';
 import * as clientFrames from '@impl/14-client/client-frames.ts';
 import * as clientRequest from '@impl/14-client/client-request.ts';
 import * as clientResponse from '@impl/14-client/client-response.ts';
+import * as roomBusModule from '@impl/15-scale-out/room-bus.ts';
 import * as standIn from './stand-ins.ts';
 
 /** A layer the server runs as a stand-in, because its chapter is still a starter. */
@@ -420,4 +421,20 @@ export const checkServerFrame: typeof clientFrames.checkServerFrame = choose(
   (check) => check({ fin: true, rsv1: false, rsv2: false, rsv3: false, opcode: Opcode.Text, masked: false, payloadLength: 0, maskingKey: null, headerLength: 2 }),
   (notice) => () => standIn.clientNeeds(notice),
   'the client cannot read frames',
+);
+
+// Chapter 15: the room across processes (server/demo/redis-room.ts). The functions work together
+// (what one process encodes another decodes), so until every one is written the room takes the
+// stand-in for all of them.
+export const roomBus: standIn.RoomBus = choose<standIn.RoomBus>(
+  roomBusModule,
+  (bus) => {
+    const inbox = new bus.Inbox('probe');
+    const envelope = bus.decodeEnvelope(bus.encodeEnvelope({ origin: 'other', seq: 1, text: 'a' }));
+    if (envelope !== undefined) inbox.accept(envelope);
+    inbox.forget('other');
+    return [bus.reconnectDelay(0), bus.presenceKey('chat', 'probe'), bus.presenceTotal(['1', null])];
+  },
+  () => standIn.uncheckedRoomBus,
+  "other processes' messages unchecked",
 );

@@ -22,6 +22,7 @@ import type { SendData } from '@impl/10-app/arguments.ts';
 import type { Closable } from '@impl/10-app/shutdown.ts';
 import type { HandshakePolicy } from '@impl/12-http-world/policy.ts';
 import type { DeflateParameters, ExtensionOffer } from '@impl/13-compression/negotiate.ts';
+import type * as roomBus from '@impl/15-scale-out/room-bus.ts';
 
 const encoder = new TextEncoder();
 
@@ -219,3 +220,27 @@ export function refusingResponseParser(notice: string): new (...args: never[]) =
     }
   };
 }
+
+/** Chapter 15's layer as the Redis room (server/demo/redis-room.ts) uses it. */
+export type RoomBus = Pick<typeof roomBus, 'encodeEnvelope' | 'decodeEnvelope' | 'Inbox' | 'defaultBackoff' | 'reconnectDelay' | 'presenceKey' | 'presenceTotal'>;
+
+/**
+ * Until chapter 15: what the channel brings passes unchecked (a process's own messages come back
+ * to its clients a second time, repeats too), a lost Redis is retried every second, and presence
+ * counts processes, not people.
+ */
+export const uncheckedRoomBus: RoomBus = {
+  encodeEnvelope: (envelope) => JSON.stringify(envelope),
+  decodeEnvelope: (raw) => JSON.parse(raw) as roomBus.Envelope,
+  Inbox: class DeliverEverything {
+    constructor(readonly self: string) {}
+    accept(): roomBus.Verdict {
+      return 'deliver';
+    }
+    forget(): void {}
+  } as unknown as RoomBus['Inbox'],
+  defaultBackoff: { baseMs: 1000, maxMs: 1000 },
+  reconnectDelay: () => 1000,
+  presenceKey: (room, origin) => `${room}:${origin}`,
+  presenceTotal: (values) => values.length,
+};
