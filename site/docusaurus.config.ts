@@ -209,6 +209,7 @@ const config: Config = {
         { type: 'docSidebar', sidebarId: 'chapters', position: 'left', label: 'Chapters' },
         { to: '/frame-lab', label: 'Frame lab', position: 'left' },
         { href: 'pathname:///api/index.html', label: 'API reference', position: 'left' },
+        { to: '/teachers-guide', label: "Teacher's guide", position: 'left' },
       ],
     },
     footer: {
@@ -220,6 +221,7 @@ const config: Config = {
             { label: 'Start here', to: '/' },
             { label: 'Frame lab', to: '/frame-lab' },
             { label: 'API reference', href: 'pathname:///api/index.html' },
+            { label: "Teacher's guide", to: '/teachers-guide' },
           ],
         },
         {

@@ -20,6 +20,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chapterTests, listChapters } from './runner/chapters.ts';
 import { generateStarters, root, staleStarters } from './starters.ts';
 
@@ -82,7 +83,7 @@ function step(title: string): void {
  * sits two levels below the root, as chapters/ and solutions/ sit one level below it; the link
  * `.tmp/proof/core` makes the chapters' `../../core/` imports find the one core.
  */
-function buildTree(dir: string, solvedUpTo: number, starters: Map<string, string>): void {
+export function buildTree(dir: string, solvedUpTo: number, starters: Map<string, string>): void {
   const core = path.join(path.dirname(dir), 'core');
   if (!fs.existsSync(core)) fs.symlinkSync(path.join(root, 'core'), core, 'dir');
   fs.rmSync(dir, { recursive: true, force: true });
@@ -197,4 +198,5 @@ async function main(): Promise<void> {
   console.log(`${passedTests} passed, 0 failed`);
 }
 
-await main();
+// Imported (for buildTree) it does nothing; run, it is `npm test`.
+if (path.resolve(process.argv[1] ?? '') === fileURLToPath(import.meta.url)) await main();
