@@ -5,6 +5,7 @@
  *   npm run bench -- --quick          1 short round with fewer connections (smoke test, < 60 s)
  *   npm run bench -- --impl chapters  measure the learner's server instead of the reference
  *   npm run bench -- --micro          chapter 11's micro-benchmarks instead (tools/bench/micro.ts)
+ *   npm run bench -- --broadcast      chapter 15's chat room over 1, 2, 4 workers and Redis (tools/bench/broadcast.ts)
  *   npm run bench -- --cpu-prof DIR   also write each server's CPU profile into DIR/<scenario>-<server>/
  *                                     (summarise one with `npx tsx tools/bench/profile.ts FILE`)
  *   options: --rounds N  --duration S (measured seconds)  --warmup S  --servers a,b  --scenarios a,b
@@ -219,6 +220,11 @@ function report(run: Run, { samples, failures, notes }: Measurements): void {
 }
 
 async function main(): Promise<void> {
+  // Its own options (--clients, --workers …): parsed there.
+  if (process.argv.includes('--broadcast')) {
+    await (await import('./broadcast.ts')).main(process.argv.slice(2).filter((arg) => arg !== '--broadcast'));
+    return;
+  }
   const { values: options } = parseArgs({
     options: {
       impl: { type: 'string', default: 'solutions' },
