@@ -51,13 +51,25 @@ function event(index: number): object {
 }
 
 /**
- * JSON text of about `size` bytes (at least 2): an array of events, as many as fit, the first
- * always. The same bytes every run.
+ * JSON text of about `size` bytes (at least 2): an array of events from the `from`th on, as many as
+ * fit, the first always. The same bytes every run.
  */
-export function jsonText(size: number): Uint8Array {
-  const events: object[] = [event(0)];
-  while (JSON.stringify([...events, event(events.length)]).length <= size) events.push(event(events.length));
+export function jsonText(size: number, from = 0): Uint8Array {
+  const events: object[] = [event(from)];
+  while (JSON.stringify([...events, event(from + events.length)]).length <= size) events.push(event(from + events.length));
   return new TextEncoder().encode(JSON.stringify(events));
+}
+
+/** How many different JSON messages a traffic scenario cycles through. */
+const JSON_MESSAGES = 16;
+
+/**
+ * The JSON messages of a traffic scenario: different events of the same feed, so that a server
+ * keeping its context finds the field names again but never the whole message (one text echoed
+ * over and over would compress to a back-reference of a few bytes, a case no real feed is).
+ */
+export function jsonMessages(size: number): Message[] {
+  return Array.from({ length: JSON_MESSAGES }, (_, i) => plainMessage(jsonText(size, i * 101)));
 }
 
 /** The message uncompressed: a masked text frame. */

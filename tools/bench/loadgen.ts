@@ -26,7 +26,7 @@ import { fileURLToPath } from 'node:url';
 import { Opcode } from '../../core/frame.ts';
 import { ReplyReader, repeated } from '../wire/load-client.ts';
 import { openConnections, type Target } from './connect.ts';
-import { DEFLATE_OFFER, compressedMessage, inflateReply, jsonText, plainMessage } from './deflate-load.ts';
+import { DEFLATE_OFFER, compressedMessage, inflateReply, jsonMessages, jsonText, plainMessage } from './deflate-load.ts';
 import { runFlood, type FloodResult, type FloodSpec } from './flood.ts';
 import { messagesFor, type Content, type Message } from './payloads.ts';
 import { cpuTimeMs, memoryBytes, openFileLimit } from './proc.ts';
@@ -123,7 +123,7 @@ function cachedMessages(content: Content, size: number, randomSizes: boolean): M
 
 /** A traffic scenario's messages, compressed once each with `deflate`. */
 async function messagesOf(spec: TrafficSpec): Promise<Message[]> {
-  const plain = spec.content === 'json' ? [plainMessage(jsonText(spec.size))] : cachedMessages(spec.content, spec.size, spec.randomSizes);
+  const plain = spec.content === 'json' ? jsonMessages(spec.size) : cachedMessages(spec.content, spec.size, spec.randomSizes);
   return spec.deflate ? Promise.all(plain.map(compressedMessage)) : plain;
 }
 
