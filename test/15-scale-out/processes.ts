@@ -48,6 +48,9 @@ export async function until<T>(check: () => T | undefined, what: string, ms = WA
   }
 }
 
+/** What `npm run serve` prints when a chapter it needs is still a starter. */
+const CANNOT_START = /not written yet: the server cannot/;
+
 /** Runs `npm run serve -- --port 0 …args` and resolves once it printed its listening line. */
 export async function startServe(args: readonly string[]): Promise<ServeProcess> {
   const serve = spawnServe(args);
@@ -64,11 +67,25 @@ export function spawnServe(args: readonly string[]): ServeProcess {
   const lines: string[] = [];
   for (const output of [child.stdout!, child.stderr!]) readline.createInterface({ input: output }).on('line', (line) => lines.push(line));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const waitFor = (pattern: RegExp, what: string, count = 1): Promise<string> =>
-    until(
-      () => lines.filter((line) => pattern.test(line))[count - 1],
-      `${what} (${count} line(s) matching ${pattern}); npm run serve -- ${all.join(' ')} printed:\n${lines.join('\n') || '(nothing)'}`,
-    );
+  // 'close' comes after the last line of output, 'exit' may come before it.
+  const closed = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  const waitFor = (pattern: RegExp, what: string, count = 1): Promise<string> => {
+    const found = (): string | undefined => lines.filter((line) => pattern.test(line))[count - 1];
+    const printed = (): string => `npm run serve -- ${all.join(' ')} printed:\n${lines.join('\n') || '(nothing)'}`;
+    // A server that cannot start (an earlier chapter still a starter) fails the wait at once,
+    // with what it printed, instead of after the whole wait.
+    const cannotStart = until(
+      () => (lines.some((line) => CANNOT_START.test(line)) || child.exitCode !== null ? true : undefined),
+      'a sign the server cannot start',
+      Number.POSITIVE_INFINITY,
+    ).then(async () => {
+      if (child.exitCode !== null) await closed;
+      const line = found();
+      if (line !== undefined) return line;
+      throw new Error(`${what} never came: the server could not start. ${printed()}`);
+    });
+    return Promise.race([until(found, `${what} (${count} line(s) matching ${pattern}); ${printed()}`), cannotStart]);
+  };
   return { child, port: 0, lines, waitFor, exited };
 }
 
