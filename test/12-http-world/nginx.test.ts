@@ -12,7 +12,6 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import * as net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,6 +20,7 @@ import { allCases } from '../../tools/conformance/cases/index.ts';
 import { runSuite } from '../../tools/conformance/runner.ts';
 import { RawClient, upgradeRequest } from '../../tools/wire/index.ts';
 import { echoOverWss, makeCertificate } from './real-parts.ts';
+import { accepts, freePort } from '../helpers/ports.ts';
 
 const NGINX_CANDIDATES = ['/usr/sbin/nginx', '/usr/bin/nginx'];
 
@@ -30,17 +30,6 @@ let nginx: ChildProcess | undefined;
 let demo: { port: number; close(): Promise<void> };
 /** nginx's ports: TLS with the upgrade block, plain with it, plain without it. */
 let ports: { tls: number; plain: number; stripped: number };
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** nginx's configuration: no system files, everything in `dir`, three servers in front of `backend`. */
 function nginxConfig(backend: number): string {
@@ -90,14 +79,7 @@ http {
 
 async function waitForPort(port: number, deadline: number): Promise<void> {
   while (Date.now() < deadline) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = net.connect(port, '127.0.0.1', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (open) return;
+    if (await accepts(port)) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(`nginx did not listen on ${port}: ${fs.existsSync(path.join(dir, 'error.log')) ? fs.readFileSync(path.join(dir, 'error.log'), 'utf8') : ''}`);

@@ -10,11 +10,12 @@
  * A missing binary fails the test with the Debian package to install, never a skip.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { accepts, freePort } from './ports.ts';
+
+export { freePort } from './ports.ts';
 
 const REDIS_SERVER = '/usr/bin/redis-server';
 /** How long redis-server may take to accept connections on a loaded machine, in ms. */
@@ -30,26 +31,10 @@ export interface TestRedis {
 
 const running = new Set<TestRedis>();
 
-/** A port nothing listens on right now (the kernel's pick for port 0). */
-export async function freePort(): Promise<number> {
-  const probe = net.createServer().listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
-
 /** Resolves once something accepts a TCP connection on 127.0.0.1:`port`, trying every 25 ms until `deadline`. */
 async function untilAccepting(port: number, deadline: number, exited: () => string | null): Promise<void> {
   for (;;) {
-    const accepted = await new Promise<boolean>((resolve) => {
-      const socket = net.connect(port, '127.0.0.1', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (accepted) return;
+    if (await accepts(port)) return;
     const why = exited();
     if (why !== null) throw new Error(`redis-server exited before accepting connections: ${why}`);
     if (Date.now() > deadline) throw new Error(`redis-server did not accept connections on port ${port} within ${START_TIMEOUT_MS} ms`);
