@@ -23,6 +23,7 @@ import * as tls from 'node:tls';
 import { ReadyState } from '../../core/ready-state.ts';
 import type { SendData } from '@impl/10-app/arguments.ts';
 import type { ClientConnectionOptions, ClientEvent } from '../wiring/client-connection.ts';
+import { plainBytes } from '../wiring/bytes.ts';
 import { ClientConnection } from '../wiring/client-connection.ts';
 import { HandshakeError, outgoingMessage, validateCloseArguments } from '../wiring/layers.ts';
 import type { CloseEventInfo } from './websocket.ts';
@@ -129,14 +130,14 @@ export class WebSocketClient extends EventEmitter<WebSocketClientEvents> {
   send(data: SendData): boolean {
     const message = outgoingMessage(this.readyState, data);
     if (message === null) return false;
-    return this.connection.send(typeof message === 'string' ? message : plainBytes(message));
+    return this.connection.send(message);
   }
 
   /** Sends a ping (at most 125 bytes, RFC 6455 §5.5). */
   ping(data: string | Uint8Array = new Uint8Array(0)): void {
     const payload = typeof data === 'string' ? new TextEncoder().encode(data) : data;
     if (payload.length > 125) throw new RangeError('a ping carries at most 125 bytes (RFC 6455 §5.5)');
-    this.connection.ping(plainBytes(payload));
+    this.connection.ping(payload);
     this.arm();
   }
 
@@ -257,16 +258,6 @@ export class WebSocketClient extends EventEmitter<WebSocketClientEvents> {
     this.arm();
     this.emit('redirect', url.href);
   }
-}
-
-/**
- * The same bytes as a plain Uint8Array (a view, nothing copied). A Buffer is a Uint8Array whose
- * `slice()` returns a view instead of a copy, so a layer that masks "a copy" of a Buffer payload
- * (`payload.slice()`) would mask the caller's bytes, or a received ping's payload, in place.
- * The protocol core is written for Uint8Array: it gets one.
- */
-function plainBytes(bytes: Uint8Array): Uint8Array {
-  return Buffer.isBuffer(bytes) ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : bytes;
 }
 
 /** `url` as a URL, checked as the browser does: `ws:` or `wss:`, no fragment (RFC 6455 §3). */

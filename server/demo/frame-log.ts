@@ -57,8 +57,9 @@ class FrameStream {
 
   push(bytes: Uint8Array): void {
     if (this.stopped) return;
-    // A copy: the connection unmasks its chunks in place, and this log must not race it.
-    this.queue.push(bytes.slice());
+    // A copy: the connection unmasks its chunks in place, and this log must not race it. (Not
+    // bytes.slice(): on a Node Buffer, which the socket's bytes are, slice() is a view.)
+    this.queue.push(new Uint8Array(bytes));
     try {
       while (this.step());
     } catch (error) {

@@ -34,6 +34,7 @@ import type { HttpResponse } from '@impl/04-upgrade/handshake.ts';
 import type { Message } from '@impl/07-messages/assembler.ts';
 import type { FlowControl as FlowState, FlowLimits } from '@impl/09-backpressure/flow-control.ts';
 import type { ConnectionEvent, ConnectionOptions, ConnectionSink } from './connection.ts';
+import { plainBytes } from './bytes.ts';
 import { Connection } from './connection.ts';
 import type { ConnectionHandler } from './layers.ts';
 import { FlowControl, listen, withDefaultFlowLimits, withDefaultTimeouts } from './layers.ts';
@@ -242,10 +243,8 @@ class SocketGlue implements ConnectionSink, ConnectionHandler, Link, Scheduled, 
 
   receive(chunk: Uint8Array): void {
     if (this.tap) this.tap('in', chunk);
-    // A socket reads Buffers, and a Buffer's subarray() is a Buffer, whose constructor is several
-    // times slower than a plain Uint8Array view's. The layers slice each chunk a few times per
-    // frame (header, key, payload), so they get a plain view of the same memory: no copy.
-    const bytes = chunk instanceof Buffer ? new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength) : chunk;
+    // A plain view of the chunk for the layers, which slice it several times per frame (bytes.ts).
+    const bytes = plainBytes(chunk);
     // Every small frame answered while handling this chunk is gathered and written once at its end.
     // Only one socket reads at a time, so one gathering buffer serves the whole process.
     gathering.owner = this;
