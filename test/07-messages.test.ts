@@ -16,6 +16,8 @@ import type { RawClient } from '../tools/wire/index.ts';
 import { PROMPT_SILENCE_MS, clientFrame, hex, openWebSocket } from '../tools/wire/index.ts';
 
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
+/** A text message as the assembler passes it on: the UTF-8 bytes of `text`, validated, not decoded. */
+const textMessage = (text: string): Message => ({ type: 'text', data: utf8(text) });
 const bytes = (...values: number[]): Uint8Array => Uint8Array.from(values);
 /** "κόσμε", the classic test string: 2- and 3-byte sequences. */
 const KOSME = bytes(0xce, 0xba, 0xe1, 0xbd, 0xb9, 0xcf, 0x83, 0xce, 0xbc, 0xce, 0xb5);
@@ -235,17 +237,14 @@ function expectRefused(frames: Frame[], at: number, code: number, why: string, o
 describe.concurrent('RFC 6455 §5.4: reassembling fragments (MessageAssembler)', () => {
   it('§5.7: a single-frame text message, and the fragmented "Hello" (01 03 48 65 6c, 80 02 6c 6f)', () => {
     const single = new MessageAssembler();
-    expect(pushAll(single, [frame(Opcode.Text, 'Hello')])).toEqual([{ type: 'text', data: 'Hello' }]);
+    expect(pushAll(single, [frame(Opcode.Text, 'Hello')])).toEqual([textMessage('Hello')]);
 
     const assembler = new MessageAssembler();
     expect(assembler.inProgress, 'inProgress before any frame').toBe(false);
     expect(assembler.push(frame(Opcode.Text, 'Hel', false)), 'push(text no-FIN "Hel"): message unfinished').toBeNull();
     expect(assembler.inProgress, 'inProgress after the first fragment').toBe(true);
     expect(assembler.bufferedLength, 'bufferedLength after the 3-byte first fragment "Hel"').toBe(3);
-    expect(assembler.push(frame(Opcode.Continuation, 'lo')), 'push(continuation FIN "lo")').toEqual({
-      type: 'text',
-      data: 'Hello',
-    });
+    expect(assembler.push(frame(Opcode.Continuation, 'lo')), 'push(continuation FIN "lo")').toEqual(textMessage('Hello'));
     expect(assembler.inProgress, 'inProgress after the final fragment').toBe(false);
     expect(assembler.bufferedLength, 'bufferedLength once the message is complete').toBe(0);
   });
@@ -261,17 +260,17 @@ describe.concurrent('RFC 6455 §5.4: reassembling fragments (MessageAssembler)',
     expect(results.slice(0, 3), 'no message before the final fragment').toEqual([null, null, null]);
     const message = results[3]!;
     expect(message?.type).toBe('binary');
-    expect(hex(message!.data as Uint8Array), 'binary message bytes').toBe('01 02 03 ff 00');
+    expect(hex(message!.data), 'binary message bytes').toBe('01 02 03 ff 00');
   });
 
   it('accepts empty messages: a single empty frame, and empty fragments only', () => {
-    expect(pushAll(new MessageAssembler(), [frame(Opcode.Text, '')])).toEqual([{ type: 'text', data: '' }]);
+    expect(pushAll(new MessageAssembler(), [frame(Opcode.Text, '')])).toEqual([textMessage('')]);
     const fragmented = pushAll(new MessageAssembler(), [
       frame(Opcode.Text, '', false),
       frame(Opcode.Continuation, '', false),
       frame(Opcode.Continuation, ''),
     ]);
-    expect(fragmented[2], 'an empty fragmented text message').toEqual({ type: 'text', data: '' });
+    expect(fragmented[2], 'an empty fragmented text message').toEqual(textMessage(''));
     const binary = pushAll(new MessageAssembler(), [frame(Opcode.Binary, bytes())])[0];
     expect(binary?.type).toBe('binary');
     expect(binary?.data.length).toBe(0);
@@ -285,16 +284,17 @@ describe.concurrent('RFC 6455 §5.4: reassembling fragments (MessageAssembler)',
     expect(
       results[1],
       `got ${JSON.stringify(results[1])}; each fragment alone is not complete UTF-8, the message is: validate the message, not each fragment, ` +
-        'and decode the joined bytes once (decoding each fragment on its own turns the halves of a code point into U+FFFD)',
-    ).toEqual({ type: 'text', data: 'a\u{1F600}b' });
+        'and pass the joined bytes on',
+    ).toEqual(textMessage('a\u{1F600}b'));
   });
 
-  it('keeps a leading byte order mark (ef bb bf) in the text', () => {
-    const results = pushAll(new MessageAssembler(), [frame(Opcode.Text, bytes(0xef, 0xbb, 0xbf, 0x41))]);
+  it('passes text on as its bytes, a leading byte order mark (ef bb bf) included', () => {
+    const [message] = pushAll(new MessageAssembler(), [frame(Opcode.Text, bytes(0xef, 0xbb, 0xbf, 0x41))]);
     expect(
-      results[0],
-      'the message is U+FEFF "A": a TextDecoder strips a leading BOM unless created with { ignoreBOM: true }',
-    ).toEqual({ type: 'text', data: '\uFEFFA' });
+      message?.data instanceof Uint8Array,
+      `got ${JSON.stringify(message?.data)}: Message.data is a Uint8Array for text too, the validated bytes. The application layer decodes them (chapter 10), or sends them on as they came`,
+    ).toBe(true);
+    expect(hex(message!.data), 'the bytes of U+FEFF "A", exactly as they came').toBe('ef bb bf 41');
   });
 
   it('starts each message afresh: type, fragments and UTF-8 state do not leak into the next', () => {
@@ -309,13 +309,13 @@ describe.concurrent('RFC 6455 §5.4: reassembling fragments (MessageAssembler)',
       frame(Opcode.Continuation, bytes(0xba)),
       frame(Opcode.Text, 'x'),
     ]);
-    expect(results[1]).toEqual({ type: 'text', data: 'Hello' });
+    expect(results[1]).toEqual(textMessage('Hello'));
     expect(results[2]?.type, 'ff fe as a binary message: binary data is never checked as UTF-8').toBe('binary');
-    expect(hex(results[2]!.data as Uint8Array)).toBe('ff fe');
+    expect(hex(results[2]!.data)).toBe('ff fe');
     expect(results[4]?.type).toBe('binary');
-    expect(hex(results[4]!.data as Uint8Array), 'the second binary message holds only its own fragments').toBe('01 02');
-    expect(results[6]).toEqual({ type: 'text', data: 'κ' });
-    expect(results[7]).toEqual({ type: 'text', data: 'x' });
+    expect(hex(results[4]!.data), 'the second binary message holds only its own fragments').toBe('01 02');
+    expect(results[6]).toEqual(textMessage('κ'));
+    expect(results[7]).toEqual(textMessage('x'));
   });
 
   it('joins many small fragments in linear time (50 000 fragments of 64 bytes)', () => {
@@ -339,7 +339,7 @@ describe.concurrent('RFC 6455 §5.4: reassembling fragments (MessageAssembler)',
         '(appending each fragment to a growing buffer, or to a growing string, copies the whole message again for every fragment)',
     ).toBe(`all ${count} in time`);
     expect(message?.type).toBe('text');
-    expect((message?.data as string).length).toBe(count * 64);
+    expect(message?.data.length).toBe(count * 64);
   });
 });
 
@@ -425,7 +425,7 @@ describe.concurrent('RFC 6455 §8.1: text must be UTF-8 (1007), failing fast', (
       frame(Opcode.Binary, bytes(0xff, 0xc0), false),
       frame(Opcode.Continuation, bytes(0xed, 0xa0, 0x80)),
     ]);
-    expect(hex(results[1]!.data as Uint8Array)).toBe('ff c0 ed a0 80');
+    expect(hex(results[1]!.data)).toBe('ff c0 ed a0 80');
   });
 });
 
@@ -464,7 +464,7 @@ describe.concurrent('RFC 6455 §10.4: the message size limit (1009)', () => {
       frame(Opcode.Binary, new Uint8Array(10)),
     ]);
     expect(results[1]?.data.length, 'a 10-byte message with a 10-byte limit').toBe(10);
-    expect(results[3], 'the next message starts counting from zero').toEqual({ type: 'text', data: 'abcdefghij' });
+    expect(results[3], 'the next message starts counting from zero').toEqual(textMessage('abcdefghij'));
     expect(results[4]?.data.length).toBe(10);
   });
 });
@@ -474,7 +474,7 @@ describe.concurrent('RFC 6455 §5.4, §8.1: a frame whose payload arrives in pie
     const assembler = new MessageAssembler();
     assembler.startFrame(Opcode.Text, true, 6);
     for (const piece of [bytes(0x61, 0xf0), bytes(0x9f, 0x98), bytes(0x80, 0x62)]) assembler.pushPayload(piece);
-    expect(assembler.endFrame(), 'text frame a 😀 b in three pieces, the emoji split twice').toEqual({ type: 'text', data: 'a\u{1F600}b' });
+    expect(assembler.endFrame(), 'text frame a 😀 b in three pieces, the emoji split twice').toEqual(textMessage('a\u{1F600}b'));
     assembler.startFrame(Opcode.Binary, false, 2);
     assembler.pushPayload(bytes(1));
     assembler.pushPayload(bytes(2));
@@ -533,10 +533,7 @@ describe.concurrent('RFC 6455 §7.4.1: the fragment limit (1008)', () => {
       frame(Opcode.Continuation, 'c', false),
       frame(Opcode.Continuation, 'd'),
     ];
-    expect(pushAll(new MessageAssembler({ maxFragments: 4 }), four)[3], 'a message in exactly 4 frames').toEqual({
-      type: 'text',
-      data: 'abcd',
-    });
+    expect(pushAll(new MessageAssembler({ maxFragments: 4 }), four)[3], 'a message in exactly 4 frames').toEqual(textMessage('abcd'));
     expectRefused(
       [...four.slice(0, 3), frame(Opcode.Continuation, '', false), frame(Opcode.Continuation, '', false)],
       4,
@@ -554,7 +551,7 @@ describe.concurrent('RFC 6455 §7.4.1: the fragment limit (1008)', () => {
       frame(Opcode.Text, 'x', false),
       frame(Opcode.Continuation, 'y'),
     ]);
-    expect(results[3], 'the second message starts counting from one again').toEqual({ type: 'text', data: 'xy' });
+    expect(results[3], 'the second message starts counting from one again').toEqual(textMessage('xy'));
   });
 
   it('keeps 200 000 one-byte fragments in memory close to the payload, not one object per fragment', () => {

@@ -17,6 +17,7 @@ const CONNECTING = 0;
 const OPEN = 1;
 const CLOSING = 2;
 const CLOSED = 3;
+const CONTINUATION = 0x0;
 const TEXT = 0x1;
 const BINARY = 0x2;
 const CLOSE = 0x8;
@@ -352,6 +353,49 @@ describe('WebSocket: messages both ways (RFC 6455 §5.6)', () => {
     if (binary.opcode !== BINARY || Array.from(binary.payload).join() !== '0,1,255') {
       client.fail('send(Uint8Array [0, 1, 255]) must send a binary frame with those bytes');
     }
+  });
+
+  it('textAsBytes: text arrives as its UTF-8 bytes (isBinary false); send(data, { binary: isBinary }) echoes it as text', async () => {
+    const server = await startServer({ textAsBytes: true });
+    const [client, socket] = await connect(server);
+    expect(socket.textAsBytes, "the server's textAsBytes option is each socket's to begin with").toBe(true);
+    const received: [string | Uint8Array, boolean][] = [];
+    socket.on('message', (data, isBinary) => {
+      received.push([data, isBinary]);
+      socket.send(data, { binary: isBinary });
+    });
+    // "κόσμε 😀" in two fragments, the emoji split between them: the message is whole and valid.
+    const whole = new TextEncoder().encode('κόσμε 😀');
+    const cut = whole.length - 2;
+    await client.write(clientFrame({ opcode: TEXT, fin: false, payload: whole.subarray(0, cut) }));
+    await client.write(clientFrame({ opcode: CONTINUATION, payload: whole.subarray(cut) }));
+    const echo = await client.readFrame();
+    expect(received[0]?.[0], 'text with textAsBytes: a Uint8Array of its UTF-8').toBeInstanceOf(Uint8Array);
+    expect(Array.from(received[0]![0] as Uint8Array)).toEqual(Array.from(whole));
+    expect(received[0]![1], 'isBinary is false for text, whatever form it takes').toBe(false);
+    if (echo.opcode !== TEXT || utf8(echo.payload) !== 'κόσμε 😀') {
+      client.fail('send(bytes, { binary: false }) must send a text frame with those bytes');
+    }
+    // Per socket: back to strings.
+    socket.textAsBytes = false;
+    await client.write(clientFrame({ opcode: TEXT, payload: 'plain' }));
+    await client.readFrame();
+    expect(received[1], 'textAsBytes set to false on this socket').toEqual(['plain', false]);
+  });
+
+  it('send(bytes, { binary: false }) refuses bytes that are not UTF-8 (TypeError, nothing sent); send(string, { binary: true }) sends its UTF-8 as binary', async () => {
+    const server = await startServer();
+    const [client, socket] = await connect(server);
+    // c3 28: a two-byte lead followed by "(", not a continuation byte (RFC 3629).
+    expect(thrownName(() => socket.send(Uint8Array.of(0xc3, 0x28), { binary: false }))).toBe('TypeError');
+    expect(socket.send('é', { binary: true })).toBe(true);
+    expect(socket.send(Uint8Array.of(0x6f, 0x6b), { binary: false })).toBe(true);
+    const first = await client.readFrame();
+    const second = await client.readFrame();
+    if (first.opcode !== BINARY || Array.from(first.payload).join(' ') !== '195 169') {
+      client.fail("after the refused send, the next frame must be send('é', { binary: true }): binary c3 a9");
+    }
+    if (second.opcode !== TEXT || utf8(second.payload) !== 'ok') client.fail('send(bytes "ok", { binary: false }) must send a text frame');
   });
 
   it('send() after close() sends nothing and returns false', async () => {

@@ -10,7 +10,7 @@
  * ```
  *  01 03 48 65 6c   text, FIN clear   "Hel"  → null  (message started)
  *  89 00            ping              (answered by the connection, never seen here)
- *  80 02 6c 6f      continuation, FIN "lo"   → { type: 'text', data: 'Hello' }
+ *  80 02 6c 6f      continuation, FIN "lo"   → { type: 'text', data: 48 65 6c 6c 6f }
  * ```
  *
  * A frame usually comes whole (`push`). A frame larger than what has arrived comes in pieces instead:
@@ -25,8 +25,11 @@
  * each piece): large pieces stay the views they came as, small ones are gathered into blocks
  * that double in size, so the memory held stays within about twice the bytes received whatever
  * the number of fragments or the length a header announces, and no small fragment keeps the
- * socket chunk it came in alive. Text is decoded once at the end; the validator has already proven
- * it well-formed.
+ * socket chunk it came in alive.
+ *
+ * A text message is passed on as its bytes too, proven valid UTF-8. Turning them into a string is
+ * the application layer's choice (chapter 10): an echo or a relay sends the bytes back as they came,
+ * and decoding non-ASCII text costs many times what validating it does.
  */
 import { ProtocolError, todo } from '../../core/errors.ts';
 import { CloseCode } from '../../core/close-code.ts';
@@ -34,10 +37,14 @@ import type { Frame } from '../../core/frame.ts';
 import { Opcode } from '../../core/frame.ts';
 import { Utf8Validator, isValidUtf8 } from './utf8.ts';
 
-/** A complete message. */
-export type Message =
-  | { readonly type: 'text'; readonly data: string }
-  | { readonly type: 'binary'; readonly data: Uint8Array };
+/**
+ * A complete message: its payload, all fragments joined. For text, bytes that are valid UTF-8
+ * (checked here); the application layer decodes them.
+ */
+export interface Message {
+  readonly type: 'text' | 'binary';
+  readonly data: Uint8Array;
+}
 
 /** A UTF-8 validator fed in pieces: chapter 07's {@link Utf8Validator}, or chapter 11's faster one. */
 export interface IncrementalUtf8Validator {

@@ -26,13 +26,16 @@ import type { ClientConnectionOptions, ClientEvent } from '../wiring/client-conn
 import { plainBytes } from '../wiring/bytes.ts';
 import { ClientConnection } from '../wiring/client-connection.ts';
 import { HandshakeError, outgoingMessage, validateCloseArguments } from '../wiring/layers.ts';
-import type { CloseEventInfo } from './websocket.ts';
+import { textOf } from '../wiring/text.ts';
+import type { CloseEventInfo, SendOptions } from './websocket.ts';
 
 export { HandshakeError };
 
 export interface WebSocketClientOptions extends Omit<ClientConnectionOptions, 'protocols' | 'redirectsFollowed'> {
   /** TLS options for `wss:` (e.g. `ca` for a private CA); `servername` defaults to the URL's host name. */
   readonly tls?: tls.ConnectionOptions;
+  /** Text messages arrive as their validated UTF-8 bytes instead of strings (as on the server, chapter 10). Default false. */
+  readonly textAsBytes?: boolean;
 }
 
 export interface WebSocketClientEvents {
@@ -124,13 +127,14 @@ export class WebSocketClient extends EventEmitter<WebSocketClientEvents> {
   }
 
   /**
-   * Sends a text (string) or binary message, masked with a fresh key. False once CLOSING or
-   * CLOSED; throws like the browser while CONNECTING or for data of another type.
+   * Sends a text (string) or binary message, masked with a fresh key, or as `options.binary` says
+   * (bytes sent as text must be UTF-8). False once CLOSING or CLOSED; throws like the browser while
+   * CONNECTING or for data of another type.
    */
-  send(data: SendData): boolean {
+  send(data: SendData, options?: SendOptions): boolean {
     const message = outgoingMessage(this.readyState, data);
     if (message === null) return false;
-    return this.connection.send(message);
+    return this.connection.send(message, options?.binary ?? typeof message !== 'string');
   }
 
   /** Sends a ping (at most 125 bytes, RFC 6455 §5.5). */
@@ -219,9 +223,12 @@ export class WebSocketClient extends EventEmitter<WebSocketClientEvents> {
         return;
       case 'redirect':
         return this.follow(event.url, headers, redirectsFollowed);
-      case 'message':
-        this.emit('message', event.message.data, event.message.type === 'binary');
+      case 'message': {
+        const { type, data } = event.message;
+        if (type === 'binary') this.emit('message', data, true);
+        else this.emit('message', this.options.textAsBytes ? data : textOf(data), false);
         return;
+      }
       case 'ping':
         this.emit('ping', event.payload);
         return;

@@ -29,6 +29,7 @@ import type { RunningServer, ServerOptions, SocketConnection } from '../wiring/s
 import { startServer, upgradeRequired } from '../wiring/server.ts';
 import type { HandshakePolicy, UpgradeHandler } from '../wiring/http-upgrade.ts';
 import { createUpgradeHandler } from '../wiring/http-upgrade.ts';
+import type { SendOptions } from './websocket.ts';
 import { WebSocket } from './websocket.ts';
 
 /** A plain HTTP request (no `Upgrade`), for {@link WebSocketServerOptions.handleRequest}. */
@@ -49,6 +50,8 @@ export interface WebSocketServerOptions extends Omit<ServerOptions, 'app'> {
   readonly noServer?: boolean;
   /** Chapter 12: redirects, allowed origins, token and hook, checked before the 101 (with `noServer`). */
   readonly policy?: HandshakePolicy;
+  /** Every client's {@link WebSocket.textAsBytes} to begin with: text as validated bytes, not strings. Default false. */
+  readonly textAsBytes?: boolean;
 }
 
 export interface WebSocketServerEvents {
@@ -88,7 +91,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
   }
 
   /** Sends one message to every OPEN client but `except`; returns how many queued it. */
-  broadcast(data: SendData, options: { readonly except?: WebSocket } = {}): number {
+  broadcast(data: SendData, options: BroadcastOptions = {}): number {
     return broadcast(this.clients, data, options);
   }
 
@@ -114,7 +117,7 @@ export class WebSocketServer extends EventEmitter<WebSocketServerEvents> {
   private handle(connection: SocketConnection, event: ConnectionEvent): void | Promise<void> {
     if (event.type === 'request') return this.answer(connection, event.head, event.path);
     if (event.type === 'open') {
-      const socket = new WebSocket(connection, event);
+      const socket = new WebSocket(connection, event, this.options.textAsBytes);
       this.sockets.set(connection, socket);
       (this.clients as Set<WebSocket>).add(socket);
       // With noServer, handleUpgrade's callback is told instead (and may emit 'connection' itself, as with ws).
@@ -181,15 +184,20 @@ export function createWebSocketServer(options: WebSocketServerOptions = {}): Pro
   return new WebSocketServer(options).listen();
 }
 
+/** Who a broadcast skips, and how it frames its data (as `send()` does). */
+export interface BroadcastOptions extends SendOptions {
+  readonly except?: WebSocket;
+}
+
 /**
  * Sends `data` to every OPEN client in `clients` but `except`; returns how many queued it. A slow
  * client (chapter 09) is skipped or closed by its own `send`, never holding up the others.
  */
-export function broadcast(clients: Iterable<WebSocket>, data: SendData, options: { readonly except?: WebSocket } = {}): number {
+export function broadcast(clients: Iterable<WebSocket>, data: SendData, options: BroadcastOptions = {}): number {
   let sent = 0;
   for (const client of clients) {
     if (client === options.except || client.readyState !== ReadyState.OPEN) continue;
-    if (client.send(data)) sent++;
+    if (client.send(data, options)) sent++;
   }
   return sent;
 }

@@ -8,6 +8,11 @@
  * data and whether it is binary (text arrives as a string, binary as a Uint8Array), and the server
  * side adds `ping()` and `terminate()`.
  *
+ * An application that passes text on without reading it (an echo, a relay) may set
+ * {@link WebSocket.textAsBytes}: text then arrives as its UTF-8 bytes (validated, not decoded,
+ * with `isBinary` false, as `ws` delivers it) and goes back out as text with
+ * `send(data, { binary: isBinary })`, never decoded into a string nor encoded again.
+ *
  * Three things differ from an EventEmitter you may know:
  *
  * - a `message` listener may return a promise: until it settles, the message counts as pending and
@@ -23,6 +28,7 @@ import type { RequestHead } from '@impl/02-http-head/request-head.ts';
 import type { SendData } from '@impl/10-app/arguments.ts';
 import type { ConnectionEvent } from '../wiring/connection.ts';
 import { outgoingMessage, validateCloseArguments } from '../wiring/layers.ts';
+import { textOf } from '../wiring/text.ts';
 import type { ByteTap, SocketConnection } from '../wiring/socket-connection.ts';
 
 /** How a connection ended, as the `close` event reports it. */
@@ -40,6 +46,16 @@ export interface WebSocketEvents {
   error: [error: Error];
   ping: [payload: Uint8Array];
   pong: [payload: Uint8Array];
+}
+
+/** How `send()` frames its data. */
+export interface SendOptions {
+  /**
+   * A binary message (true) or a text one (false). By default a string is text and bytes are
+   * binary. Bytes sent as text must be valid UTF-8 (else a TypeError), and are checked unless they
+   * are the text message being delivered right now, validated when it came.
+   */
+  readonly binary?: boolean;
 }
 
 /** What the server knows when a connection opens. */
@@ -61,6 +77,12 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
   readonly url: string;
   /** The subprotocol chosen in the handshake, `''` for none (as in the browser). */
   readonly protocol: string;
+  /**
+   * Text messages arrive as their UTF-8 bytes (a Uint8Array, `isBinary` false) instead of a
+   * string: validated, never decoded. Default false, or the server's `textAsBytes` option; may be
+   * changed at any time (in the `connection` listener, before any message).
+   */
+  textAsBytes: boolean;
   /** How it ended, once the TCP connection is gone. */
   private ended: CloseEventInfo | null = null;
   /** The promise of {@link WebSocket.closed}, made the first time someone asks for it. */
@@ -70,8 +92,10 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
   constructor(
     private readonly connection: SocketConnection,
     opened: OpenInfo,
+    textAsBytes = false,
   ) {
     super();
+    this.textAsBytes = textAsBytes;
     this.path = opened.path;
     this.url = opened.head.target;
     this.protocol = opened.protocol ?? '';
@@ -105,14 +129,15 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
   }
 
   /**
-   * Sends a text (string) or binary (bytes) message. Returns whether it was queued: false while
-   * CLOSING or CLOSED, or when chapter 09's slow-consumer policy refused it. Throws like the
-   * browser while CONNECTING or for data of another type.
+   * Sends a text (string) or binary (bytes) message, or as `options.binary` says. Returns whether
+   * it was queued: false while CLOSING or CLOSED, or when chapter 09's slow-consumer policy refused
+   * it. Throws like the browser while CONNECTING or for data of another type, and a TypeError for
+   * bytes sent as text that are not UTF-8.
    */
-  send(data: SendData): boolean {
+  send(data: SendData, options?: SendOptions): boolean {
     const message = outgoingMessage(this.readyState, data);
     if (message === null) return false;
-    return this.connection.send(message);
+    return this.connection.send(message, options?.binary ?? typeof message !== 'string');
   }
 
   /**
@@ -148,8 +173,11 @@ export class WebSocket extends EventEmitter<WebSocketEvents> {
    */
   dispatch(event: ConnectionEvent): void | Promise<void> {
     switch (event.type) {
-      case 'message':
-        return this.deliver(event.message.data, event.message.type === 'binary');
+      case 'message': {
+        const { type, data } = event.message;
+        if (type === 'binary') return this.deliver(data, true);
+        return this.deliver(this.textAsBytes ? data : textOf(data), false);
+      }
       case 'ping':
         this.emit('ping', event.payload);
         return;

@@ -101,7 +101,11 @@ export async function serve(options: DemoOptions = {}): Promise<RunningServer> {
     if (socket.path === '/chat') joinChat(socket, request, new URL(socket.url, 'http://localhost'));
     else if (socket.path === '/frames') openFrameLog(socket, new URL(socket.url, 'http://localhost'));
     else if (socket.path === '/room') reportRoom(socket, shared, room);
-    else socket.on('message', echo);
+    else {
+      // An echo reads nothing: text comes as its bytes and goes back as text, never decoded.
+      socket.textAsBytes = true;
+      socket.on('message', echo);
+    }
   });
 
   const goAway = async (): Promise<void> => {
@@ -121,13 +125,17 @@ export async function serve(options: DemoOptions = {}): Promise<RunningServer> {
 }
 
 /**
- * An echo connection's message listener: the message goes back to the socket it came from. One
- * function serves every echo connection (an EventEmitter calls its listeners with the emitter as
- * `this`), so an idle echo connection holds no closure of its own.
+ * An echo connection's message listener: the message goes back to the socket it came from, with
+ * its type. One function serves every echo connection (an EventEmitter calls its listeners with
+ * the emitter as `this`), so an idle echo connection holds no closure of its own.
  */
-function echo(this: WebSocket, data: string | Uint8Array): void {
-  void this.send(data);
+function echo(this: WebSocket, data: string | Uint8Array, isBinary: boolean): void {
+  void this.send(data, isBinary ? BINARY : TEXT);
 }
+
+/** The two ways `send()` can frame an echo, made once rather than per message. */
+const BINARY = { binary: true } as const;
+const TEXT = { binary: false } as const;
 
 /**
  * A `/room` connection: the room's status as one JSON message, again on every change with a

@@ -42,6 +42,7 @@ import { DEFLATE_OFFER, acceptDeflate, encodeClientMessage } from './client-defl
 import type { Compression } from './deflate.ts';
 import { compressedFrameOpcode, inflateMessage } from './deflate.ts';
 import * as layers from './layers.ts';
+import { deliveringText, payloadOf } from './text.ts';
 
 export interface ClientConnectionOptions extends ClientRequestOptions, RedirectOptions, Partial<Timeouts> {
   /** Largest message, and so largest frame, accepted from the server (default 64 MiB) → 1009. */
@@ -185,10 +186,11 @@ export class ClientConnection {
     }
   }
 
-  /** Sends a text (string) or binary message in one masked frame. False unless OPEN. */
-  send(data: string | Uint8Array): boolean {
+  /** Sends a message in one masked frame, framed as `Connection.send` frames it. False unless OPEN. */
+  send(data: string | Uint8Array, binary = typeof data !== 'string'): boolean {
     if (this.phase.name !== 'open') return false;
-    const [opcode, payload] = typeof data === 'string' ? [Opcode.Text, textEncoder.encode(data)] : [Opcode.Binary, data];
+    const opcode = binary ? Opcode.Binary : Opcode.Text;
+    const payload = payloadOf(data, binary);
     this.sink.write(this.compression === null ? layers.encodeClientFrame(opcode, payload) : encodeClientMessage(this.compression, opcode, payload));
     return true;
   }
@@ -322,10 +324,17 @@ export class ClientConnection {
       default: {
         // Data after our close frame is still delivered: only sending it is over (§5.5.1). The
         // server may be answering messages sent just before our close (a pipe that ends at once).
-        const message = this.messages.push(frame);
-        if (message === null) return;
+        const assembled = this.messages.push(frame);
+        if (assembled === null) return;
         const compression = this.compression;
-        this.sink.emit({ type: 'message', message: compression === null ? message : inflateMessage(compression, message, this.maxPayload) });
+        const message = compression === null ? assembled : inflateMessage(compression, assembled, this.maxPayload);
+        // While its listeners run, a text message's bytes are known to be valid UTF-8 (text.ts).
+        const outer = deliveringText(message.type === 'text' ? message.data : null);
+        try {
+          this.sink.emit({ type: 'message', message });
+        } finally {
+          deliveringText(outer);
+        }
       }
     }
   }
@@ -364,7 +373,6 @@ export class ClientConnection {
   }
 }
 
-const textEncoder = new TextEncoder();
 const ALLOW_RSV1 = { rsv1: true } as const;
 
 /** A request head (ASCII, latin1 at most) as bytes. */

@@ -37,6 +37,7 @@ import type { Compression, DeflateOptions } from './deflate.ts';
 import { compressedFrameOpcode, encodeMessage, inflateMessage, negotiateCompression } from './deflate.ts';
 import type { ConnectionSink } from './events.ts';
 import * as layers from './layers.ts';
+import { deliveringText, payloadOf } from './text.ts';
 
 export type { ConnectionEvent, ConnectionSink } from './events.ts';
 
@@ -162,14 +163,15 @@ export class Connection {
     this.end(false, null);
   }
 
-  /** Sends a text (string) or binary (bytes) message in one frame. False if the connection is not OPEN. */
-  send(data: string | Uint8Array): boolean {
+  /**
+   * Sends a message in one frame: text for a string, binary for bytes, unless `binary` says
+   * otherwise (bytes sent as text must be UTF-8: text.ts). False if the connection is not OPEN.
+   */
+  send(data: string | Uint8Array, binary = typeof data !== 'string'): boolean {
     if (this.phase.name !== 'open') return false;
-    if (this.compression !== null) {
-      const [opcode, payload] = typeof data === 'string' ? [Opcode.Text, utf8Of(data)] : [Opcode.Binary, data];
-      this.sink.write(encodeMessage(this.compression, opcode, payload));
-    } else if (typeof data === 'string') this.sink.write(layers.encodeFrame(Opcode.Text, utf8Of(data)));
-    else this.sink.write(layers.encodeFrame(Opcode.Binary, data));
+    const opcode = binary ? Opcode.Binary : Opcode.Text;
+    const payload = payloadOf(data, binary);
+    this.sink.write(this.compression === null ? layers.encodeFrame(opcode, payload) : encodeMessage(this.compression, opcode, payload));
     return true;
   }
 
@@ -313,18 +315,24 @@ export class Connection {
         if (this.phase.name === 'closing') return;
         // RSV1 (only possible once compression was agreed): the assembler gathers compressed bytes.
         const message = this.messages.push(frame.rsv1 ? { ...frame, opcode: compressedFrameOpcode(this.compression!, frame) } : frame);
-        if (message === null) return;
-        // A text message in one uncompressed frame: its payload is exactly the UTF-8 of its text.
-        if (message.type === 'text' && frame.opcode === Opcode.Text && !frame.rsv1) keepRecentText(message.data, frame.payload);
-        this.deliver(message);
+        if (message !== null) this.deliver(message);
       }
     }
   }
 
-  /** A whole message to the application, inflated first when it came compressed (chapter 13). */
-  private deliver(message: Message): void {
+  /**
+   * A whole message to the application, inflated first when it came compressed (chapter 13). While
+   * its listeners run, a text message's bytes are known to be valid UTF-8 (text.ts).
+   */
+  private deliver(assembled: Message): void {
     const compression = this.compression;
-    this.sink.emit({ type: 'message', message: compression === null ? message : inflateMessage(compression, message, this.maxMessageLength) });
+    const message = compression === null ? assembled : inflateMessage(compression, assembled, this.maxMessageLength);
+    const outer = deliveringText(message.type === 'text' ? message.data : null);
+    try {
+      this.sink.emit({ type: 'message', message });
+    } finally {
+      deliveringText(outer);
+    }
   }
 
   /**
@@ -381,29 +389,6 @@ const ANSWERING: Phase = { name: 'answering' };
 const OPEN: Phase = { name: 'open' };
 const CLOSING: Phase = { name: 'closing' };
 const CLOSED: Phase = { name: 'closed' };
-
-const textEncoder = new TextEncoder();
-
-/**
- * The last text message received in one frame, with its bytes: an application that echoes or
- * broadcasts what it received sends that very string, and its UTF-8 is then the bytes already
- * here, validated once when they came, instead of a new encoding per send (per recipient, for a
- * broadcast). One slot for the whole process, up to {@link MAX_RECENT_TEXT} bytes, so it holds at
- * most one small message alive. Strings compare by value, so any equal string gets the same bytes.
- */
-const recentText: { text: string; bytes: Uint8Array } = { text: '', bytes: new Uint8Array(0) };
-const MAX_RECENT_TEXT = 4096;
-
-function keepRecentText(text: string, bytes: Uint8Array): void {
-  if (bytes.length > MAX_RECENT_TEXT) return;
-  recentText.text = text;
-  recentText.bytes = bytes;
-}
-
-/** The UTF-8 of `text`: the bytes it came in, when it is the last text received, else encoded. */
-function utf8Of(text: string): Uint8Array {
-  return text === recentText.text ? recentText.bytes : textEncoder.encode(text);
-}
 
 /** The decoder's reserved-bit allowance once permessage-deflate is agreed. */
 const ALLOW_RSV1 = { rsv1: true } as const;

@@ -73,7 +73,7 @@ export function inflateMessage(compression: Compression, message: Message, maxLe
   const opcode = compression.compressedOpcode;
   if (opcode === null) return message;
   compression.compressedOpcode = null;
-  const data = compression.deflate.decompress(message.data as Uint8Array, maxLength);
+  const data = compression.deflate.decompress(message.data, maxLength);
   if (opcode === Opcode.Binary) return { type: 'binary', data };
   if (!layers.utf8Checks.isValid(data)) {
     throw new ProtocolError(
@@ -81,7 +81,7 @@ export function inflateMessage(compression: Compression, message: Message, maxLe
       CloseCode.InvalidPayload,
     );
   }
-  return { type: 'text', data: textDecoder.decode(data) };
+  return { type: 'text', data };
 }
 
 /** The frame for an outgoing message: compressed, with RSV1, from the threshold on (RFC 7692 §6.1). */
@@ -90,5 +90,3 @@ export function encodeMessage(compression: Compression, opcode: number, payload:
   return layers.encodeFrame(opcode, compression.deflate.compress(payload), { rsv1: true });
 }
 
-/** As chapter 07 decodes text: a leading BOM is kept, so an echo is byte for byte what was sent. */
-const textDecoder = new TextDecoder('utf-8', { ignoreBOM: true });

@@ -84,7 +84,7 @@ export interface RunningServer {
 
 /** Echo every message back as it came; answer a plain HTTP request with 426. */
 export function echoApp(connection: SocketConnection, event: ConnectionEvent): void {
-  if (event.type === 'message') connection.send(event.message.data);
+  if (event.type === 'message') connection.send(event.message.data, event.message.type === 'binary');
   if (event.type === 'request') connection.respond(upgradeRequired());
 }
 
@@ -360,7 +360,7 @@ class SocketGlue implements ConnectionSink, ConnectionHandler, Link, Scheduled, 
 
   /** A message handler's promise: the message stays pending until it settles. */
   private track(result: PromiseLike<void>, message: Message): void {
-    const length = typeof message.data === 'string' ? Buffer.byteLength(message.data) : message.data.length;
+    const length = message.data.length;
     this.flow.messageStarted(length);
     const done = (): void => {
       this.flow.messageFinished(length);

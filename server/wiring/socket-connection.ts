@@ -58,16 +58,17 @@ export class SocketConnection {
   /**
    * Sends a text (string) or binary message if the connection is OPEN and the slow-consumer policy
    * lets it through (chapter 09): past `maxBufferedAmount` queued, the message is skipped or the
-   * connection is closed with 1008. False when the message was not queued.
+   * connection is closed with 1008. False when the message was not queued. `binary` as in
+   * `Connection.send`: text for a string, binary for bytes, by default.
    */
-  send(data: string | Uint8Array): boolean {
+  send(data: string | Uint8Array, binary = typeof data !== 'string'): boolean {
     const { connection, socket, limits } = this.link;
     if (connection.readyState !== ReadyState.OPEN) return false;
     const length = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
     const decision = slowConsumerAction(socket.writableLength, length, limits);
     if (decision === 'close') this.close(CloseCode.PolicyViolation, 'slow consumer: too much data queued');
     if (decision !== 'send') return false;
-    return connection.send(data);
+    return connection.send(data, binary);
   }
 
   /** Sends a ping (payload up to 125 bytes). False if the connection is not OPEN. */

@@ -110,9 +110,7 @@ export class SingleFrameMessages {
 
   push(frame: Frame): Message | null {
     if (!frame.fin || frame.opcode === Opcode.Continuation) throw new Error('fragmented messages need chapter 07');
-    return frame.opcode === Opcode.Text
-      ? { type: 'text', data: new TextDecoder().decode(frame.payload) }
-      : { type: 'binary', data: frame.payload };
+    return { type: frame.opcode === Opcode.Text ? 'text' : 'binary', data: frame.payload };
   }
 
   startFrame(opcode: number, fin: boolean): void {

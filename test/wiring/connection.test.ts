@@ -135,7 +135,7 @@ describe('RFC 6455 §4.2.2: the opening handshake, sans-I/O', () => {
     const { connection, sink } = connect();
     connection.receive(concatBytes(REQUEST, hello()));
     expect(sink.types(), sink.transcript()).toEqual(['open', 'message']);
-    expect(sink.events[1]).toEqual({ type: 'message', message: { type: 'text', data: 'Hello' } });
+    expect(sink.events[1]).toEqual({ type: 'message', message: { type: 'text', data: toBytes('Hello') } });
   });
 
   it('a plain GET is handed to the application, and its answer closes the TCP connection', () => {
@@ -178,14 +178,14 @@ describe('RFC 6455 §5: frames in, frames out', () => {
       connection.receive(frame.subarray(0, cut));
       expect(sink.events, `after the first ${cut} bytes: no message yet`).toHaveLength(0);
       connection.receive(frame.subarray(cut));
-      expect(sink.events, `split after byte ${cut}`).toEqual([{ type: 'message', message: { type: 'text', data: 'Hello' } }]);
+      expect(sink.events, `split after byte ${cut}`).toEqual([{ type: 'message', message: { type: 'text', data: toBytes('Hello') } }]);
     }
   });
 
   it('a fragmented message arrives once, whole', () => {
     const { connection, sink } = opened();
     connection.receive(concatBytes(text('Hel', { fin: false }), ping('p'), continuation('lo')));
-    expect(sink.events.filter((event) => event.type === 'message')).toEqual([{ type: 'message', message: { type: 'text', data: 'Hello' } }]);
+    expect(sink.events.filter((event) => event.type === 'message')).toEqual([{ type: 'message', message: { type: 'text', data: toBytes('Hello') } }]);
   });
 
   it('§5.5.2: a ping is answered with a pong carrying its payload', () => {
@@ -208,16 +208,35 @@ describe('RFC 6455 §5: frames in, frames out', () => {
     expect(connection.send('late'), 'send() while CLOSING').toBe(false);
   });
 
-  it('sending back the text just received, or any other text, writes the UTF-8 of what is sent', () => {
-    // The bytes of the last text received are reused when the same string is sent: the check is
-    // that a different string (same length, a prefix, a fragmented message's text) never gets them.
+  it('a text message arrives as its bytes; sent back as text during its delivery they go out as they came', () => {
     const { connection, sink } = opened();
-    const sent = ['héllo wörld', 'héllo wörld', 'héllo wörle', 'héllo', '', 'Hello'];
-    connection.receive(text('héllo wörld'));
-    for (const data of sent.slice(0, 4)) connection.send(data);
-    connection.receive(concatBytes(text('Hel', { fin: false }), continuation('lo')));
-    for (const data of sent.slice(4)) connection.send(data);
-    expect(sink.frames().map((frame) => new TextDecoder().decode(frame.payload)), sink.transcript()).toEqual(sent);
+    // The application's listener, as the server calls it: inside the connection's emit.
+    const emit = sink.emit.bind(sink);
+    sink.emit = (event) => {
+      emit(event);
+      if (event.type === 'message') connection.send(event.message.data, false);
+    };
+    connection.receive(text('héllo wörld ✓'));
+    expect(sink.events.find((event) => event.type === 'message')).toEqual({ type: 'message', message: { type: 'text', data: toBytes('héllo wörld ✓') } });
+    const [echo] = sink.frames();
+    expect(echo?.opcode, sink.transcript()).toBe(0x1);
+    expect(new TextDecoder().decode(echo!.payload)).toBe('héllo wörld ✓');
+  });
+
+  it('send(bytes, false) checks any other bytes: invalid UTF-8 throws a TypeError and writes nothing', () => {
+    const { connection, sink } = opened();
+    // c3 28: a two-byte lead followed by "(", not a continuation byte.
+    expect(() => connection.send(Uint8Array.of(0xc3, 0x28), false)).toThrow(TypeError);
+    expect(() => connection.send(Uint8Array.of(0xed, 0xa0, 0x80), false), 'a surrogate (U+D800) is not UTF-8').toThrow(/not valid UTF-8/);
+    expect(sink.written, 'nothing is written for a refused send').toEqual([]);
+    connection.send(toBytes('ok ✓'), false);
+    connection.send('as bytes', true);
+    connection.send(Uint8Array.of(0xff), true);
+    expect(sink.frames().map((frame) => [frame.opcode, escaped(frame.payload)]), sink.transcript()).toEqual([
+      [0x1, escaped(toBytes('ok ✓'))],
+      [0x2, escaped(toBytes('as bytes'))],
+      [0x2, escaped(Uint8Array.of(0xff))],
+    ]);
   });
 });
 
