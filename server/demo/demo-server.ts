@@ -35,7 +35,7 @@ import { DEMO_PAGE } from './demo-page.ts';
 import { ConnectionLog } from './connection-log.ts';
 import { FrameLog } from './frame-log.ts';
 import type { RedisRoomOptions, RoomStatus } from './redis-room.ts';
-import { RedisRoom } from './redis-room.ts';
+import type { RedisRoom } from './redis-room.ts';
 
 export type { RunningServer };
 
@@ -70,7 +70,8 @@ export async function serve(options: DemoOptions = {}): Promise<RunningServer> {
   };
   const socketOptions = { protocols: ['chat'], ...serverOptions, monitor: connections, handleRequest };
   const server = mode === 'dedicated' ? await createWebSocketServer(socketOptions) : new WebSocketServer({ ...socketOptions, noServer: true });
-  const shared = redis === undefined ? null : new RedisRoom({ ...redis, log });
+  // Loaded only when asked for: a server without Redis carries none of its client (redis-room.ts).
+  const shared = redis === undefined ? null : await (await import('./redis-room.ts')).RedisRoom.create({ ...redis, log });
   shared?.start();
   const room = shared?.local ?? new Set<WebSocket>();
   /** Frame log sockets by the id their page chose. */

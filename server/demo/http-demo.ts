@@ -15,7 +15,6 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import express from 'express';
 import type { HttpResponse } from '@impl/04-upgrade/handshake.ts';
 import type { HttpRequest, WebSocketServer } from '../app/websocket-server.ts';
 import { refusalResponse, requestHeadFromNode } from '../wiring/layers.ts';
@@ -42,7 +41,7 @@ export interface HttpDemoServer {
 /** Puts `sockets` and `answer` (the demo's plain HTTP answers) on one HTTP(S) server and listens. */
 export async function listenOverHttp(sockets: WebSocketServer, answer: (request: HttpRequest) => HttpResponse, options: HttpDemoOptions): Promise<HttpDemoServer> {
   const status = (): object => ({ clients: sockets.clients.size, server: options.mode, tls: options.tls !== undefined });
-  const handler = options.mode === 'express' ? expressApp(answer, status) : nodeHandler(answer, status);
+  const handler = options.mode === 'express' ? await expressApp(answer, status) : nodeHandler(answer, status);
   const server = options.tls ? https.createServer({ cert: options.tls.cert, key: options.tls.key }, handler) : http.createServer(handler);
   server.on('upgrade', (request: http.IncomingMessage, socket, head: Buffer) =>
     sockets.handleUpgrade(request, socket, head, (client, requestHead) => sockets.emit('connection', client, requestHead)),
@@ -79,8 +78,12 @@ function nodeHandler(answer: (request: HttpRequest) => HttpResponse, status: () 
   };
 }
 
-/** Express: the same routes, written the framework's way; anything else falls through to the demo's answers. */
-function expressApp(answer: (request: HttpRequest) => HttpResponse, status: () => object): Handler {
+/**
+ * Express: the same routes, written the framework's way; anything else falls through to the demo's
+ * answers. Express is loaded here, only in this mode: the other servers never carry it.
+ */
+async function expressApp(answer: (request: HttpRequest) => HttpResponse, status: () => object): Promise<Handler> {
+  const { default: express } = await import('express');
   const app = express();
   app.disable('x-powered-by');
   app.get('/api/status', (_request, response) => void response.json(status()));

@@ -23,7 +23,7 @@
  */
 import crypto from 'node:crypto';
 import os from 'node:os';
-import { createClient } from 'redis';
+import type { createClient } from 'redis';
 import type { SendData } from '@impl/10-app/arguments.ts';
 import type { BackoffOptions } from '@impl/15-scale-out/room-bus.ts';
 import { broadcast } from '../app/websocket-server.ts';
@@ -76,12 +76,26 @@ export class RedisRoom {
   private present = 0;
   private closed = false;
 
-  constructor(private readonly options: RedisRoomOptions) {
+  /**
+   * A room on the Redis at `options.url`, not connected yet ({@link RedisRoom.start}). The Redis
+   * client is loaded here, the first time a room is made: a server started without `--redis`
+   * never loads it (it is a large package, and its code and startup allocations would be part of
+   * every process's memory).
+   */
+  static async create(options: RedisRoomOptions): Promise<RedisRoom> {
+    const { createClient: connectTo } = await import('redis');
+    return new RedisRoom(options, connectTo);
+  }
+
+  private constructor(
+    private readonly options: RedisRoomOptions,
+    connectTo: typeof createClient,
+  ) {
     this.room = options.room ?? 'chat';
     this.inbox = new roomBus.Inbox(this.origin);
     this.ttlMs = options.presenceTtlMs ?? 15_000;
     const backoff = options.backoff ?? roomBus.defaultBackoff;
-    this.publisher = createClient({
+    this.publisher = connectTo({
       url: options.url,
       disableOfflineQueue: true,
       socket: { connectTimeout: 2000, reconnectStrategy: (attempt) => roomBus.reconnectDelay(attempt, backoff) },

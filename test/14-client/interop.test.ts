@@ -38,6 +38,19 @@ describe.each(PEER_KINDS)('RFC 6455 §5.6: the client against a %s server', (kin
     expect(await roundTrip(client, 'héllo wörld ✓')).toEqual({ data: 'héllo wörld ✓', isBinary: false });
   });
 
+  it('with textAsBytes, text comes back as its UTF-8 bytes (isBinary false); send(bytes, { binary: false }) sends text', async () => {
+    const peer = await startPeer(kind);
+    const client = await WebSocketClient.connect(peer.url, [], { handshakeTimeout: 5000, closeTimeout: 2000, textAsBytes: true });
+    afterThisTest(() => client.terminate());
+    const answer = nextMessage(client);
+    client.send(new TextEncoder().encode('κόσμε ✓'), { binary: false });
+    const echo = await answer;
+    expect(echo.isBinary, 'the echo of a text message is text').toBe(false);
+    expect(echo.data).toBeInstanceOf(Uint8Array);
+    expect(new TextDecoder().decode(echo.data as Uint8Array)).toBe('κόσμε ✓');
+    expect(() => client.send(Uint8Array.of(0xc3, 0x28), { binary: false }), 'bytes that are not UTF-8 are refused as text').toThrow(TypeError);
+  });
+
   it("a binary message comes back as binary, byte for byte; the caller's Buffer is not masked in place", async () => {
     const client = await open(await startPeer(kind));
     const sent = Buffer.from([0, 1, 2, 127, 128, 254, 255]);

@@ -100,6 +100,18 @@ export const memoryPerConnection: Metric = {
   },
 };
 
+/**
+ * The server's whole RSS with the connections open: what the machine pays, startup included. A
+ * server that starts lean and one that does more at startup can grow by different amounts per
+ * connection and still end at the same size, so both figures are shown.
+ */
+export const memoryWithConnections: Metric = {
+  name: 'RSS with the connections open',
+  unit: 'MB',
+  higherIsBetter: false,
+  value: (r) => resultOf('idle', r).rssAfterBytes / MB,
+};
+
 /** The flood's answer as a number: the close code, 0 for the whole message echoed, -1 for none. */
 export const floodAnswer: Metric = {
   name: 'answer',
@@ -214,7 +226,7 @@ export function scenarios(quick: boolean): Scenario[] {
         title: `${connections.toLocaleString('en')} idle connections: the server's RSS growth per connection`,
         short: `${connections.toLocaleString('en')} idle conns`,
         plan: { kind: 'idle', connections, settleMs: quick ? 300 : 1000 },
-        metrics: [memoryPerConnection],
+        metrics: [memoryPerConnection, memoryWithConnections],
       }),
     ),
     // A smoke run leaves out the 16 MiB messages: they take as long as the rest of the sweep.
