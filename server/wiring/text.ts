@@ -67,9 +67,10 @@ export function textPayload(bytes: Uint8Array): Uint8Array {
   throw new TypeError(`send(bytes, { binary: false }): these ${bytes.length} bytes are not valid UTF-8, and a text message must be (RFC 6455 §5.6)`);
 }
 
-/** Whether `bytes` view exactly the memory of the message being delivered (`send()` makes a new view of what it is given). */
+/** Whether `bytes` are the message being delivered, or view exactly its memory (a new view of the same bytes). */
 function isDelivering(bytes: Uint8Array): boolean {
   const marked = delivering;
+  if (bytes === marked) return true;
   return marked !== null && bytes.buffer === marked.buffer && bytes.byteOffset === marked.byteOffset && bytes.length === marked.length;
 }
 

@@ -44,9 +44,12 @@ export class ByteQueue {
     if (index < 0 || index >= this.size) {
       throw new RangeError(`byteAt(${index}) outside a queue of ${this.size} bytes`);
     }
-    // Walk from the nearer end: a parser scanning new bytes reads near the tail, and a head that
-    // trickles in a byte at a time is thousands of one-byte chunks.
+    // The common case first: the byte sits in the first chunk (a frame decoder reads there).
     const position = index + this.offset;
+    const first = this.chunks[0]!;
+    if (position < first.length) return first[position]!;
+    // Otherwise walk from the nearer end: a parser scanning new bytes reads near the tail, and a
+    // head that trickles in a byte at a time is thousands of one-byte chunks.
     if (index < this.size / 2) {
       let start = 0;
       for (const chunk of this.chunks) {
@@ -113,6 +116,11 @@ export class ByteQueue {
   /** Forgets the first `n` bytes, releasing chunks that are fully consumed. */
   private drop(n: number): void {
     this.size -= n;
+    // The common case first: the first chunk still has bytes left, so no chunk is released.
+    if (this.offset + n < this.chunks[0]!.length) {
+      this.offset += n;
+      return;
+    }
     let left = n + this.offset;
     let spent = 0;
     while (spent < this.chunks.length && left >= this.chunks[spent]!.length) {

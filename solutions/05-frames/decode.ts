@@ -95,14 +95,14 @@ export function decodeFrameHeader(queue: ByteQueue, options: DecodeOptions = {})
   const extendedLengthBytes = length7 === LENGTH_16 ? 2 : length7 === LENGTH_64 ? 8 : 0;
   const headerLength = 2 + extendedLengthBytes + (masked ? MASKING_KEY_LENGTH : 0);
 
-  // 3. The rest of the header: the extended length (network byte order) and the masking key.
+  // 3. The rest of the header: the extended length (network byte order) and the masking key, read
+  //    byte by byte where they lie (no view of the queue, no copy of it).
   if (queue.length < headerLength) return null;
-  const header = queue.peek(headerLength);
   let payloadLength = length7;
   if (length7 === LENGTH_16) {
-    payloadLength = (header[2]! << 8) | header[3]!;
+    payloadLength = (queue.byteAt(2) << 8) | queue.byteAt(3);
   } else if (length7 === LENGTH_64) {
-    payloadLength = readLength64(new DataView(header.buffer, header.byteOffset, header.byteLength), opcode, options);
+    payloadLength = readLength64(queue, opcode, options);
   }
 
   // 4. The limits, decided before a single payload byte is buffered.
@@ -115,9 +115,8 @@ export function decodeFrameHeader(queue: ByteQueue, options: DecodeOptions = {})
   const maxPayloadLength = options.maxPayloadLength ?? DEFAULT_MAX_PAYLOAD_LENGTH;
   if (payloadLength > maxPayloadLength) throw tooBig(opcode, String(payloadLength), maxPayloadLength);
 
-  // The key is copied (4 bytes): `header` may be a view into a socket chunk (a Buffer, whose
-  // slice() would be a view too), and the frame must not depend on the queue's memory.
-  const maskingKey = masked ? new Uint8Array(header.subarray(headerLength - MASKING_KEY_LENGTH, headerLength)) : null;
+  // The key is 4 bytes of the frame's own: the queue's memory is not the frame's to keep.
+  const maskingKey = masked ? readMaskingKey(queue, headerLength - MASKING_KEY_LENGTH) : null;
   return { fin, rsv1, rsv2, rsv3, opcode, masked, payloadLength, maskingKey, headerLength };
   // @end
 }
@@ -132,10 +131,9 @@ export function decodeFrame(queue: ByteQueue, options: DecodeOptions = {}): Fram
   if (header === null) return null;
   // Nothing is consumed until the whole frame is here: the next call starts from the same byte 0.
   if (queue.length < header.headerLength + header.payloadLength) return null;
-  queue.consume(header.headerLength);
-  // A view into the socket's chunk when the payload sits in one; the queue's bytes are ours to
-  // unmask in place.
-  const payload = queue.consume(header.payloadLength);
+  // Header and payload are consumed at once: a view into the socket's chunk when the frame sits in
+  // one, and the queue's bytes are ours to unmask in place.
+  const payload = queue.consume(header.headerLength + header.payloadLength).subarray(header.headerLength);
   if (header.maskingKey !== null) (options.unmask ?? applyMask)(payload, header.maskingKey);
   const { fin, rsv1, rsv2, rsv3, opcode, masked } = header;
   return { fin, rsv1, rsv2, rsv3, opcode, masked, payload };
@@ -155,10 +153,10 @@ function checkReservedBits(rsv1: boolean, rsv2: boolean, rsv3: boolean): void {
   );
 }
 
-/** The 64-bit length, read as two 32-bit halves (a JavaScript number holds 53 bits exactly). */
-function readLength64(view: DataView, opcode: number, options: DecodeOptions): number {
-  const high = view.getUint32(2);
-  const low = view.getUint32(6);
+/** The 64-bit length at bytes 2–9, read as two 32-bit halves (a JavaScript number holds 53 bits exactly). */
+function readLength64(queue: ByteQueue, opcode: number, options: DecodeOptions): number {
+  const high = readUint32(queue, 2);
+  const low = readUint32(queue, 6);
   if (high >= 0x8000_0000) {
     // RFC 6455 §5.2: "the most significant bit MUST be 0".
     throw new ProtocolError(
@@ -173,6 +171,18 @@ function readLength64(view: DataView, opcode: number, options: DecodeOptions): n
   return high * TWO_TO_32 + low;
 }
 
+/** The 4 bytes at `at`, most significant first (network byte order), as an unsigned number. */
+function readUint32(queue: ByteQueue, at: number): number {
+  return ((queue.byteAt(at) << 24) | (queue.byteAt(at + 1) << 16) | (queue.byteAt(at + 2) << 8) | queue.byteAt(at + 3)) >>> 0;
+}
+
+/** A copy of the 4 key bytes at `at`. */
+function readMaskingKey(queue: ByteQueue, at: number): Uint8Array {
+  const key = new Uint8Array(MASKING_KEY_LENGTH);
+  for (let i = 0; i < MASKING_KEY_LENGTH; i++) key[i] = queue.byteAt(at + i);
+  return key;
+}
+
 function tooBig(opcode: number, length: string, limit: number): ProtocolError {
   return new ProtocolError(
     `${opcodeName(opcode)} frame with a payload of ${length} bytes: over this server's limit of ${limit} ` +
@@ -181,10 +191,9 @@ function tooBig(opcode: number, length: string, limit: number): ProtocolError {
   );
 }
 
-const KNOWN_OPCODES: ReadonlySet<number> = new Set(Object.values(Opcode));
-
+/** Continuation, text and binary (0x0–0x2); close, ping and pong (0x8–0xA). */
 function isKnownOpcode(opcode: number): boolean {
-  return KNOWN_OPCODES.has(opcode);
+  return opcode <= Opcode.Binary || (opcode >= Opcode.Close && opcode <= Opcode.Pong);
 }
 
 // @end

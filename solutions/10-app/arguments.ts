@@ -42,6 +42,8 @@ export function outgoingMessage(readyState: ReadyState, data: SendData): string 
   }
   if (readyState !== ReadyState.OPEN) return null;
   if (typeof data === 'string') return data;
+  // The common case first: a Uint8Array (a Buffer is one) is already bytes, and is sent as it is.
+  if (data instanceof Uint8Array) return data;
   if (data instanceof ArrayBuffer) return new Uint8Array(data);
   if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   throw new TypeError(`send() takes a string, an ArrayBuffer or an ArrayBufferView, not ${describe(data)}`);
