@@ -515,6 +515,28 @@ describe.concurrent('RFC 6455 §5.4, §8.1: a frame whose payload arrives in pie
     expect(waiting.every((assembler) => assembler.bufferedLength === 0)).toBe(true);
   });
 
+  it('joins a message that came in pieces into a buffer from the `allocate` option, writing every byte of it', () => {
+    // The server passes an allocation that is not zeroed: a byte left unwritten would show old memory.
+    const made: Uint8Array[] = [];
+    const allocate = (length: number): Uint8Array => {
+      const buffer = new Uint8Array(length).fill(0xee);
+      made.push(buffer);
+      return buffer;
+    };
+    const assembler = new MessageAssembler({ allocate });
+    const fragments = [0x11, 0x22, 0x33].map((value) => new Uint8Array(5000).fill(value));
+    assembler.push({ ...frame(Opcode.Binary, fragments[0]!), fin: false });
+    assembler.push({ ...frame(Opcode.Continuation, fragments[1]!), fin: false });
+    const message = assembler.push(frame(Opcode.Continuation, fragments[2]!));
+    expect(message?.data.length, 'a message of 3 fragments of 5,000 bytes').toBe(15_000);
+    expect(
+      made.some((buffer) => buffer.buffer === message!.data.buffer),
+      'the joined message should be in a buffer the allocate option made (the server passes one that skips zeroing)',
+    ).toBe(true);
+    expect(message!.data.indexOf(0xee), 'a byte of the allocated buffer was left unwritten').toBe(-1);
+    expect(message!.data, 'the fragments in order').toEqual(Uint8Array.from([...fragments[0]!, ...fragments[1]!, ...fragments[2]!]));
+  });
+
   it('refuses from the header alone: 1009 past the limit, 1002 for a continuation with nothing to continue', () => {
     expect(() => new MessageAssembler({ maxMessageLength: 10 }).startFrame(Opcode.Binary, true, 11), 'an 11-byte frame, limit 10').toThrow(ProtocolError);
     expect(() => new MessageAssembler().startFrame(Opcode.Continuation, true, 1), 'a continuation first').toThrow(ProtocolError);

@@ -41,6 +41,7 @@ import type { ClientDeflateOptions } from './client-deflate.ts';
 import { DEFLATE_OFFER, acceptDeflate, encodeClientMessage } from './client-deflate.ts';
 import type { Compression } from './deflate.ts';
 import { compressedFrameOpcode, inflateMessage } from './deflate.ts';
+import { unzeroedBytes } from './bytes.ts';
 import * as layers from './layers.ts';
 import { deliveringText, payloadOf } from './text.ts';
 
@@ -122,7 +123,7 @@ export class ClientConnection {
   ) {
     this.phase = { name: 'handshake', key: layers.generateKey(), parser: new layers.ResponseHeadParser(options.headLimits ?? layers.defaultHeadLimits) };
     this.maxPayload = options.maxPayload ?? layers.DEFAULT_MAX_MESSAGE_LENGTH;
-    this.messages = new layers.MessageAssembler({ maxMessageLength: this.maxPayload, maxFragments: options.maxFragments ?? layers.DEFAULT_MAX_FRAGMENTS, utf8: layers.utf8Checks });
+    this.messages = new layers.MessageAssembler({ maxMessageLength: this.maxPayload, maxFragments: options.maxFragments ?? layers.DEFAULT_MAX_FRAGMENTS, utf8: layers.utf8Checks, allocate: unzeroedBytes });
     // A client pings only when asked to (pingInterval); the server's heartbeat keeps most connections alive.
     const timeouts = layers.withDefaultTimeouts({ pingInterval: Infinity, ...options });
     this.closeTimeout = timeouts.closeTimeout;

@@ -36,6 +36,7 @@ import type { Timeouts, Watchdog } from '@impl/08-heartbeat/watchdog.ts';
 import type { Compression, DeflateOptions } from './deflate.ts';
 import { compressedFrameOpcode, encodeMessage, inflateMessage, negotiateCompression } from './deflate.ts';
 import type { ConnectionSink } from './events.ts';
+import { unzeroedBytes } from './bytes.ts';
 import * as layers from './layers.ts';
 import { deliveringText, payloadOf } from './text.ts';
 
@@ -97,6 +98,7 @@ export class Connection {
       maxMessageLength: this.maxMessageLength,
       maxFragments: options.maxFragments ?? layers.DEFAULT_MAX_FRAGMENTS,
       utf8: layers.utf8Checks,
+      allocate: unzeroedBytes,
     });
     this.watchdog = new layers.Watchdog(layers.withDefaultTimeouts(options), now());
   }
