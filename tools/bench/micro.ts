@@ -39,6 +39,24 @@ const bufferutil = createRequire(import.meta.url)('bufferutil') as {
   unmask(buffer: Uint8Array, mask: Uint8Array): void;
 };
 
+/**
+ * The 4-byte word loop, as a learner first writes `applyMaskWords` and as the reference had it
+ * until it went to 8-byte words, 8 per turn of the loop: measured beside it to show what that buys.
+ */
+const keyBytes32 = new Uint8Array(4);
+const keyWord32 = new Uint32Array(keyBytes32.buffer);
+function maskUint32Words(data: Uint8Array, maskingKey: Uint8Array): void {
+  if (data.length < 64) return applyMask(data, maskingKey);
+  const head = (4 - (data.byteOffset & 3)) & 3;
+  for (let i = 0; i < head; i++) data[i] ^= maskingKey[i & 3]!;
+  const words = (data.length - head) >>> 2;
+  for (let j = 0; j < 4; j++) keyBytes32[j] = maskingKey[(head + j) & 3]!;
+  const key = keyWord32[0]!;
+  const middle = new Uint32Array(data.buffer, data.byteOffset + head, words);
+  for (let j = 0; j < words; j++) middle[j] ^= key;
+  for (let i = head + words * 4; i < data.length; i++) data[i] ^= maskingKey[i & 3]!;
+}
+
 const ROUNDS = 5;
 const quick = process.argv.includes('--quick');
 
@@ -124,7 +142,8 @@ for (const size of [32, 64, 125, 1024, 64 * 1024, 1024 * 1024]) {
     const data = payload(size, shift, (i) => i & 0xff);
     compare(`${size.toLocaleString('en')} B, ${shift === 0 ? 'aligned' : `byteOffset ${shift}`}`, size, [
       { name: 'ch05 applyMask (byte loop)', run: () => applyMask(data, key) },
-      { name: 'ch11 applyMaskWords (Uint32 words)', run: () => applyMaskWords(data, key) },
+      { name: '4-byte words (Uint32Array)', run: () => maskUint32Words(data, key) },
+      { name: 'ch11 applyMaskWords (reference)', run: () => applyMaskWords(data, key) },
       { name: 'bufferutil.unmask (C++ addon)', run: () => bufferutil.unmask(data, key) },
     ]);
   }
