@@ -31,7 +31,7 @@ import type { HeadLimits, RequestHeadParser } from '@impl/02-http-head/request-h
 import type { HttpResponse } from '@impl/04-upgrade/handshake.ts';
 import type { CloseInfo } from '@impl/06-closing/close.ts';
 import type { DecodeOptions } from '@impl/05-frames/decode.ts';
-import type { Message, MessageAssembler } from '@impl/07-messages/assembler.ts';
+import type { AssemblerOptions, Message, MessageAssembler } from '@impl/07-messages/assembler.ts';
 import type { Timeouts, Watchdog } from '@impl/08-heartbeat/watchdog.ts';
 import type { Compression, DeflateOptions } from './deflate.ts';
 import { compressedFrameOpcode, encodeMessage, inflateMessage, negotiateCompression } from './deflate.ts';
@@ -93,14 +93,10 @@ export class Connection {
     private readonly now: () => number = () => performance.now(),
   ) {
     this.phase = { name: 'reading-head', parser: new layers.RequestHeadParser(options.headLimits ?? layers.defaultHeadLimits) };
-    this.maxMessageLength = options.maxMessageLength ?? layers.DEFAULT_MAX_MESSAGE_LENGTH;
-    this.messages = new layers.MessageAssembler({
-      maxMessageLength: this.maxMessageLength,
-      maxFragments: options.maxFragments ?? layers.DEFAULT_MAX_FRAGMENTS,
-      utf8: layers.utf8Checks,
-      allocate: unzeroedBytes,
-    });
-    this.watchdog = new layers.Watchdog(layers.withDefaultTimeouts(options), now());
+    const settings = settingsFor(options);
+    this.maxMessageLength = settings.maxMessageLength;
+    this.messages = new layers.MessageAssembler(settings.assembler);
+    this.watchdog = new layers.Watchdog(settings.timeouts, now());
   }
 
   /** CONNECTING, OPEN, CLOSING or CLOSED. */
@@ -384,6 +380,38 @@ export class Connection {
     this.phase = { name: 'ending', opened, peerClose };
     this.sink.end();
   }
+}
+
+/** What the layers are given that depends only on the options: one object for every connection built with them. */
+interface Settings {
+  readonly maxMessageLength: number;
+  readonly assembler: AssemblerOptions;
+  readonly timeouts: Timeouts;
+}
+
+const settingsByOptions = new WeakMap<ConnectionOptions, Settings>();
+
+/**
+ * The settings for `options`, made the first time they are asked for: the connections of a server
+ * share its options object, so they share these too (an idle connection holds no copy of them).
+ */
+function settingsFor(options: ConnectionOptions): Settings {
+  let settings = settingsByOptions.get(options);
+  if (settings === undefined) {
+    const maxMessageLength = options.maxMessageLength ?? layers.DEFAULT_MAX_MESSAGE_LENGTH;
+    settings = {
+      maxMessageLength,
+      assembler: {
+        maxMessageLength,
+        maxFragments: options.maxFragments ?? layers.DEFAULT_MAX_FRAGMENTS,
+        utf8: layers.utf8Checks,
+        allocate: unzeroedBytes,
+      },
+      timeouts: layers.withDefaultTimeouts(options),
+    };
+    settingsByOptions.set(options, settings);
+  }
+  return settings;
 }
 
 /** The phases that remember nothing are one shared object each, so a connection holds no copy. */

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { startServer, type RunningServer } from '../../server/wiring/server.ts';
 import { runFlood } from '../../tools/bench/flood.ts';
-import { runIdle, runTraffic, type TrafficSpec } from '../../tools/bench/loadgen.ts';
+import { IDLE_WARMUP_ECHOES, runIdle, runTraffic, type TrafficSpec } from '../../tools/bench/loadgen.ts';
 import { fragmentFlood, messagesFor, nonAsciiText, seededRandom } from '../../tools/bench/payloads.ts';
 import { cpuTimeMs, memoryBytes, parseCpuTicks } from '../../tools/bench/proc.ts';
 import { doneWhen, summary, type Samples } from '../../tools/bench/report.ts';
@@ -192,8 +192,8 @@ describe('RFC 7692: the compressed scenarios over real servers', () => {
       const result = await runIdle({ kind: 'idle', port, path: '/', serverPid: process.pid, connections, settleMs: 50, deflate: { messageSize: 400 } });
       expect(result.connections).toBe(connections);
       expect(result.rssAfterBytes).toBeGreaterThan(1 << 20);
-      // The warm-up connections (50) echo one message each too, before the first reading.
-      expect(received()).toBe(50 + connections);
+      // The first warm-up connections echo one message each too, before the first reading.
+      expect(received()).toBe(IDLE_WARMUP_ECHOES + connections);
     } finally {
       await stopWs(server);
     }
