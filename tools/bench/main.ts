@@ -267,10 +267,13 @@ async function main(): Promise<void> {
   console.log('WebSocket echo benchmark');
   console.log(`machine:  ${machine()}`);
   console.log(`command:  npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`);
+  const longer = run.scenarioList
+    .filter((scenario) => (scenario.minDurationMs ?? 0) > run.timing.durationMs)
+    .map((scenario) => `${scenario.id} ${(scenario.minDurationMs ?? 0) / 1000} s`);
   console.log(
     `method:   ${run.rounds} round(s); a fresh server process per scenario, the load generator in another (same 2 cores);` +
-      `\n          ${run.timing.warmupMs / 1000} s warm-up + ${run.timing.durationMs / 1000} s measured per traffic scenario;` +
-      ' server order rotates every round',
+      `\n          ${run.timing.warmupMs / 1000} s warm-up + ${run.timing.durationMs / 1000} s measured per traffic scenario` +
+      `${longer.length > 0 ? ` (${longer.join(', ')})` : ''}; server order rotates every round`,
   );
   const started = Date.now();
   report(run, await measure(run, impl));
