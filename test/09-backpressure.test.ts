@@ -268,6 +268,26 @@ describe('on the wire: an echo client that does not read its echoes (write() fal
   });
 });
 
+describe('on the wire: pauseReadingAbove, how much may wait before a refused write stops reading', () => {
+  it('2 MiB: the queue of a client that reads nothing grows past 1 MiB, and stops near 2 MiB', async () => {
+    // The default (256 KiB) is checked above. Raised, reading goes on after refused writes until
+    // that many bytes wait: large echoes keep flowing, and the queue is still bounded.
+    const count = 256;
+    const { server, connectionOn } = await serverWith({ pauseReadingAbove: 2 * MiB }, {});
+    const client = await connect(server.port, '/echo');
+    client.socket.pause();
+    const connection = connectionOn('/echo');
+    flood(client.socket, FRAME_64K, count);
+    const maxBuffered = await peakUntilStill(() => connection.bufferedAmount, () => client.socket.writableLength, { stopAbove: 4 * MiB });
+    expect(maxBuffered, `with pauseReadingAbove 2 MiB the server should read on past 1 MiB queued (peak ${Math.round(maxBuffered / KiB)} KiB)`).toBeGreaterThan(MiB);
+    expect(maxBuffered, `and stop reading once 2 MiB wait (peak ${Math.round(maxBuffered / KiB)} KiB, bound 3 MiB)`).toBeLessThanOrEqual(3 * MiB);
+    client.socket.resume();
+    const expected = count * (64 * KiB + 10);
+    await waitFor(() => client.received >= expected, 8000, () => `all ${count} echoes (${expected} bytes), got ${client.received}`, () => client.received);
+    expect(client.received).toBe(expected);
+  });
+});
+
 describe('on the wire: a broadcast to a client that does not read (RFC 6455 §7.4.1: 1008)', () => {
   it('32 MiB broadcast: the slow client is closed with 1008, its queue and the memory stay bounded, the other client gets everything', async () => {
     const maxBufferedAmount = MiB;

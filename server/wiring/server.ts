@@ -21,7 +21,9 @@
  *
  * Chapter 09's flow control is applied in three places:
  *
- * 1. a write the socket cannot take at once (`write()` returns false) blocks reading until `'drain'`;
+ * 1. a write the socket cannot take at once (`write()` returns false) with more than
+ *    `pauseReadingAbove` bytes (default 256 KiB) then queued for the client blocks reading until
+ *    `'drain'`;
  * 2. a message handler that returns a promise keeps the message's bytes "pending" until it
  *    settles; above `maxPendingBytes` the socket stops reading (`socket.pause()`) and resumes below
  *    half of it;
@@ -61,7 +63,17 @@ export interface ServerOptions extends ConnectionOptions, Partial<FlowLimits> {
   readonly app?: App;
   /** Told what happens to every connection, for a log (the demo's); it changes nothing. */
   readonly monitor?: ConnectionMonitor;
+  /**
+   * Chapter 09: after a write the socket could not take at once, reading from that client stops
+   * until `'drain'` if more than this many bytes wait in its queue (default 256 KiB). Node refuses
+   * a write past its own high-water mark (16 KiB on Node 20), which every large echo passes:
+   * pausing there would stop reading after each one. 0: pause at every refused write.
+   */
+  readonly pauseReadingAbove?: number;
 }
+
+/** Default of {@link ServerOptions.pauseReadingAbove}. */
+export const DEFAULT_PAUSE_READING_ABOVE = 256 * 1024;
 
 /** Watches every connection from the side (the demo's connection log): it is told, never asked. */
 export interface ConnectionMonitor {
@@ -111,6 +123,7 @@ function shareOptions(options: ServerOptions): Shared {
     limits: withDefaultFlowLimits(options),
     app: options.app ?? echoApp,
     monitor: options.monitor ?? null,
+    pauseReadingAbove: options.pauseReadingAbove ?? DEFAULT_PAUSE_READING_ABOVE,
     sweep: new DeadlineSweep([timeouts.handshakeTimeout, timeouts.pingInterval, timeouts.pongTimeout, timeouts.closeTimeout], now),
   };
 }
@@ -165,6 +178,8 @@ interface Shared {
   readonly limits: FlowLimits;
   readonly app: App;
   readonly monitor: ConnectionMonitor | null;
+  /** Bytes queued for a client past which a refused write stops reading (ServerOptions.pauseReadingAbove). */
+  readonly pauseReadingAbove: number;
   /** The one timer of the server's deadlines (timeouts.ts). */
   readonly sweep: DeadlineSweep;
 }
@@ -308,9 +323,13 @@ class SocketGlue implements ConnectionSink, ConnectionHandler, Link, Scheduled, 
     this.afterWrite(this.socket.write(out));
   }
 
-  /** After a write: over the socket's high-water mark, reading stops until `'drain'` (chapter 09). */
+  /**
+   * After a write: refused (over the socket's high-water mark) with more than `pauseReadingAbove`
+   * bytes queued, reading stops until `'drain'` (chapter 09). Below that, the refusal only means
+   * the kernel has not taken everything yet: reading on keeps large echoes flowing.
+   */
   private afterWrite(accepted: boolean): void {
-    if (!accepted) {
+    if (!accepted && this.socket.writableLength > this.shared.pauseReadingAbove) {
       this.flow.writeRefused();
       this.awaitDrain();
       this.applyFlow();

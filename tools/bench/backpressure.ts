@@ -299,7 +299,7 @@ function table(reference: Figures[], standIn: Figures[]): string {
     ],
     [
       'client sends 16 MiB to the echo endpoint and reads nothing until the flow stops',
-      'socket high-water mark',
+      '`pauseReadingAbove` 256 KiB',
       `peak \`bufferedAmount\` ${figure(nums(reference, 'peakEchoQueue'), KiB, 'KiB')}; all 16 MiB echoed once it reads: ${every(pick(reference, 'allEchoed'))}`,
       `peak \`bufferedAmount\` ${figure(nums(standIn, 'peakEchoQueue'), KiB, 'KiB')}`,
     ],
