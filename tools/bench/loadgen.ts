@@ -30,6 +30,7 @@ import { DEFLATE_OFFER, compressedMessage, inflateReply, jsonMessages, jsonText,
 import { runFlood, type FloodResult, type FloodSpec } from './flood.ts';
 import { messagesFor, type Content, type Message } from './payloads.ts';
 import { cpuTimeMs, memoryBytes, openFileLimit } from './proc.ts';
+import { collectGarbage } from './pressure.ts';
 
 export interface TrafficSpec extends Target {
   readonly kind: 'traffic';
@@ -358,6 +359,10 @@ export function runScenario(spec: ScenarioSpec): Promise<ScenarioResult> {
 const started = process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
 if (started && process.send !== undefined) {
   process.on('message', (message: { id: number; spec: ScenarioSpec }) => {
+    // What the last scenario left (its messages, its sockets, a long list of round trips) is
+    // collected now, not by a pause of this process in the middle of the next measurement, where
+    // it would show as the server's latency.
+    collectGarbage();
     runScenario(message.spec).then(
       (result) => process.send!({ id: message.id, result }),
       (error: unknown) => process.send!({ id: message.id, error: error instanceof Error ? error.message : String(error) }),
