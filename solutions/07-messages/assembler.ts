@@ -138,6 +138,8 @@ class MessageBuffer {
 
   /** Adds `piece` after the bytes so far (the caller has checked the limit). */
   append(piece: Uint8Array): void {
+    // An empty piece (an empty final fragment) adds nothing, and must not push the waiting one out.
+    if (piece.length === 0) return;
     this.length += piece.length;
     // The small piece before this one does not end the message: it goes into the block now.
     this.copyWaiting();

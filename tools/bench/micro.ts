@@ -22,7 +22,7 @@ const from = <T>(file: string): Promise<T> => import(path.join(root, impl, file)
 
 const { applyMask } = await from<typeof import('../../solutions/05-frames/mask.ts')>('05-frames/mask.ts');
 const { isValidUtf8 } = await from<typeof import('../../solutions/07-messages/utf8.ts')>('07-messages/utf8.ts');
-const { applyMaskWords } = await from<typeof import('../../solutions/11-performance/mask-words.ts')>(
+const { WORD_MASK_THRESHOLD, applyMaskWords } = await from<typeof import('../../solutions/11-performance/mask-words.ts')>(
   '11-performance/mask-words.ts',
 );
 const { ChunkList, appendByConcat } = await from<typeof import('../../solutions/11-performance/chunk-list.ts')>(
@@ -40,13 +40,13 @@ const bufferutil = createRequire(import.meta.url)('bufferutil') as {
 };
 
 /**
- * The 4-byte word loop, as a learner first writes `applyMaskWords` and as the reference had it
- * until it went to 8-byte words, 8 per turn of the loop: measured beside it to show what that buys.
+ * The 4-byte word loop, one word per turn, as a learner first writes `applyMaskWords` (and as the
+ * reference had it before its 8-byte words, 8 per turn): measured beside it to show what that buys.
  */
 const keyBytes32 = new Uint8Array(4);
 const keyWord32 = new Uint32Array(keyBytes32.buffer);
 function maskUint32Words(data: Uint8Array, maskingKey: Uint8Array): void {
-  if (data.length < 64) return applyMask(data, maskingKey);
+  if (data.length < WORD_MASK_THRESHOLD) return applyMask(data, maskingKey);
   const head = (4 - (data.byteOffset & 3)) & 3;
   for (let i = 0; i < head; i++) data[i] ^= maskingKey[i & 3]!;
   const words = (data.length - head) >>> 2;
